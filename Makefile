@@ -1,0 +1,34 @@
+# Grondwerk: the two everyday commands are `make demo` and `make test`.
+# Both create the virtual environment and install on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.grondwerk-installed
+
+.PHONY: demo test install airflow bench clean-demo
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Run the demo tender through the whole halte (SQLite, local files, loopback stand-ins).
+demo: $(STAMP)
+	. ./env.sh && $(BIN)/grondwerk demo
+
+## Run the test suite (needs PostgreSQL and Redis on 127.0.0.1, as on the development machines).
+test: $(STAMP)
+	. ./env.sh && $(BIN)/pytest -q -p no:cacheprovider
+
+## Start Airflow with its UI on http://127.0.0.1:8080 (api-server, scheduler, dag-processor, triggerer).
+airflow: $(STAMP)
+	. ./env.sh && bash scripts/airflow-local.sh
+
+bench: $(STAMP)
+	. ./env.sh && $(BIN)/python bench/dag_overhead.py
+
+clean-demo:
+	rm -rf dossiers var airflow_home

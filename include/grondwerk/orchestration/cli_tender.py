@@ -1,0 +1,166 @@
+"""``grondwerk tender run`` and ``grondwerk demo``: the halte for one tender from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from pathlib import Path
+
+import requests
+
+from grondwerk import settings
+from grondwerk.dossier import STAGES
+from grondwerk.errors import GrondwerkError, InputError
+from grondwerk.i18n import msg, text
+from grondwerk.tender import load_tender_file
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    tender = subparsers.add_parser("tender", help=text("een aanbesteding door de grondhalte sturen", "run a tender through the soil halte"))
+    tender_sub = tender.add_subparsers(dest="tender_command", metavar=text("opdracht", "command"))
+    run = tender_sub.add_parser("run", help=text("de grondhalte voor één aanbesteding uitvoeren (airflow dags test)", "run the halte for one tender (airflow dags test)"))
+    run.add_argument("tender_file", metavar="TENDER.yaml", help=text("aanbesteding als YAML", "tender as YAML"))
+    run.add_argument("--auto-review", action="store_true", help=text("beoordelingen automatisch goedkeuren als demo-bodemteam (voor demo en tests)", "approve reviews automatically as demo-bodemteam (demo and tests)"))
+    run.add_argument("--timeout", type=float, default=1800.0, help=text("maximale looptijd in seconden (standaard 1800)", "maximum run time in seconds (default 1800)"))
+    run.set_defaults(func=_run_command)
+
+    demo = subparsers.add_parser("demo", help=text("de demo-aanbesteding (Schoonhoven) met lokale BRO- en DSO-vervangservers draaien", "run the demo tender (Schoonhoven) against local BRO and DSO stand-ins"))
+    demo.add_argument("--timeout", type=float, default=1800.0, help=text("maximale looptijd in seconden (standaard 1800)", "maximum run time in seconds (default 1800)"))
+    demo.set_defaults(func=_demo_command, tender_file=str(settings.project_root() / "examples" / "demo" / "tender.yaml"), auto_review=True)
+
+
+def _raw_tender(path: Path) -> dict:
+    import yaml
+
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _api_up(base_url: str) -> bool:
+    try:
+        return requests.get(f"{base_url}/api/v2/monitor/health", timeout=2).ok
+    except requests.RequestException:
+        return False
+
+
+class _StageProgress:
+    """A progress bar over the ten stages, fed from the dossier manifest."""
+
+    def __init__(self, reference: str, since: float):
+        from tqdm import tqdm
+
+        self.reference = reference
+        self.since = since
+        self.bar = tqdm(total=len(STAGES), desc=text("grondhalte", "soil halte"), unit=text("stap", "stage"))
+
+    def update(self) -> None:
+        folder = settings.dossier_root() / self.reference
+        manifests = [p for p in folder.glob("*/manifest.json") if p.stat().st_mtime >= self.since]
+        if not manifests:
+            return
+        stages = json.loads(max(manifests, key=lambda p: p.stat().st_mtime).read_text()).get("stages", {})
+        done = sum(1 for stage in STAGES if stage in stages)
+        if done > self.bar.n:
+            self.bar.update(done - self.bar.n)
+            last = max(stages, key=lambda s: stages[s]["order"])
+            self.bar.set_postfix_str(last)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def run_tender(tender_file: Path, *, auto_review: bool, timeout_s: float, extra_env: dict[str, str] | None = None) -> Path:
+    """Run the halte for ``tender_file``; return the dossier folder. Raises on invalid input or a failed run."""
+    from grondwerk.orchestration import runner
+
+    tender = load_tender_file(tender_file)
+    conf = runner.tender_conf(tender, _raw_tender(tender_file))
+    env = runner.airflow_env(extra_env)
+    passwords = runner.ensure_passwords(env)
+    logs = settings.var_dir() / "logs"
+    runner.migrate(env)
+
+    api = None
+    if not _api_up(env["AIRFLOW__API__BASE_URL"]):
+        api = runner.ApiServer(env, logs / "api-server.log").start()
+    reviewer = None
+    if auto_review:
+        reviewer = runner.AutoReviewer(env["AIRFLOW__API__BASE_URL"], "demo-bodemteam", passwords["demo-bodemteam"], tender.reference)
+        reviewer.start()
+    else:
+        print(text(
+            f"Het bodemteam beoordeelt de bestekteksten op {env['AIRFLOW__API__BASE_URL']}/grondwerk/review (of Airflow > Required Actions).",
+            f"The soil team reviews the clauses at {env['AIRFLOW__API__BASE_URL']}/grondwerk/review (or Airflow > Required Actions).",
+        ))
+
+    started = time.time()
+    progress = _StageProgress(tender.reference, started)
+    import threading
+
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(1.0):
+            progress.update()
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    dag_log = logs / f"tender_halte-{tender.reference}.log"
+    try:
+        status = runner.run_dag_test(conf, env, dag_log, timeout_s=timeout_s)
+    finally:
+        done.set()
+        watcher.join()
+        progress.update()
+        progress.close()
+        if reviewer:
+            reviewer.stop()
+        if api:
+            api.stop()
+    if reviewer and reviewer.errors:
+        raise GrondwerkError(msg("automatische beoordeling mislukt: {error}", "automatic review failed: {error}", error=reviewer.errors[0]))
+    dossier = runner.latest_dossier(tender.reference)
+    if dossier is None or dossier.stat().st_mtime < started - 1:
+        raise GrondwerkError(msg("de run liet geen dossier achter; zie {log}", "the run left no dossier; see {log}", log=dag_log))
+    manifest = json.loads((dossier / "manifest.json").read_text(encoding="utf-8"))
+    closing = manifest.get("stages", {}).get("dossier")
+    if status != 0 or closing is None or closing["status"] != "ok":
+        _print_summary(dossier, manifest)
+        raise GrondwerkError(msg("de grondhalte is niet afgerond (status {status}); zie {log}", "the soil halte did not complete (status {status}); see {log}", status=status, log=dag_log))
+    return dossier
+
+
+def _print_summary(dossier: Path, manifest: dict) -> None:
+    language = settings.language()
+    print()
+    print(text(f"Dossier: {dossier}", f"Dossier: {dossier}"))
+    for stage in STAGES:
+        entry = manifest.get("stages", {}).get(stage)
+        if entry is None:
+            print(f"  {STAGES.index(stage) + 1:2d}. {stage:<15} {text('niet uitgevoerd', 'not run')}")
+            continue
+        print(f"  {entry['order']:2d}. {stage:<15} [{entry['status']}] {entry['conclusion'][language]}")
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    if getattr(args, "tender_command", None) != "run" and not hasattr(args, "tender_file"):
+        raise InputError(msg("gebruik: grondwerk tender run TENDER.yaml", "usage: grondwerk tender run TENDER.yaml"))
+    dossier = run_tender(Path(args.tender_file), auto_review=args.auto_review, timeout_s=args.timeout)
+    _print_summary(dossier, json.loads((dossier / "manifest.json").read_text(encoding="utf-8")))
+    return 0
+
+
+def _demo_command(args: argparse.Namespace) -> int:
+    from grondwerk.orchestration.standins import running_standins
+
+    with running_standins() as extra_env:
+        dossier = run_tender(Path(args.tender_file), auto_review=True, timeout_s=args.timeout, extra_env=extra_env)
+    _print_summary(dossier, json.loads((dossier / "manifest.json").read_text(encoding="utf-8")))
+    print(text(
+        f"\nDe demo is afgerond. Open {dossier / '10_dossier' / 'samenvatting.md'} of start 'make airflow' en ga naar http://127.0.0.1:8080/grondwerk/dossiers.",
+        f"\nThe demo finished. Open {dossier / '10_dossier' / 'summary.en.md'} or run 'make airflow' and visit http://127.0.0.1:8080/grondwerk/dossiers.",
+    ))
+    return 0

@@ -1,0 +1,38 @@
+"""Session-wide test settings: every test run gets its own Airflow home, dossier root and store.
+
+Nothing here touches the developer's ``airflow_home/``, ``dossiers/`` or ``var/``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="grondwerk-tests-"))
+
+os.environ["GRONDWERK_HOME"] = str(ROOT)
+os.environ["GRONDWERK_DOSSIER_ROOT"] = str(_SESSION_DIR / "dossiers")
+os.environ["GRONDWERK_VAR_DIR"] = str(_SESSION_DIR / "var")
+os.environ.pop("GRONDWERK_STORE_URL", None)
+os.environ["GRONDWERK_LANG"] = "nl"
+os.environ["AIRFLOW_HOME"] = str(_SESSION_DIR / "airflow_home")
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
+os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(ROOT / "plugins")
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_SESSION_DIR / 'airflow_home' / 'airflow.db'}"
+os.environ["GX_ANALYTICS_ENABLED"] = "false"
+os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+
+
+@pytest.fixture(scope="session")
+def session_dir() -> Path:
+    return _SESSION_DIR
+
+
+@pytest.fixture(scope="session")
+def demo_dir() -> Path:
+    return ROOT / "examples" / "demo"
