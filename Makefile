@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.grondwerk-installed
 
-.PHONY: demo test install airflow bench clean-demo
+.PHONY: demo test install airflow bench clean-demo constraints
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,3 +32,9 @@ bench: $(STAMP)
 
 clean-demo:
 	rm -rf dossiers var airflow_home
+
+## Re-pin constraints.txt from the current virtual environment.
+constraints:
+	(echo "# Pinned working set for Python 3.11 with apache-airflow 3.3.2 (frozen from a verified environment;"; \
+	 echo "# the official Airflow constraints file cannot be downloaded here). Regenerate: make constraints"; \
+	 $(BIN)/pip freeze --exclude-editable | grep -v '^grondwerk') > constraints.txt

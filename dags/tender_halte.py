@@ -16,8 +16,10 @@ from __future__ import annotations
 import os
 
 import pendulum
-from airflow.providers.standard.operators.hitl import HITLBranchOperator, HITLOperator
+from airflow.providers.standard.operators.hitl import HITLOperator
 from airflow.sdk import Param, dag, task
+
+from grondwerk.orchestration.operators import ReviewBranchOperator
 
 DAG_ID = "tender_halte"
 MAX_REVIEW_ROUNDS = 3
@@ -127,7 +129,7 @@ def tender_halte():
         def render_clauses(info, round_no=round_no, **context):
             from grondwerk.orchestration.tasks import render_clauses_task
 
-            answer = context["ti"].xcom_pull(task_ids=f"review_clauses_{round_no - 1}") if round_no > 1 else None
+            answer = context["ti"].xcom_pull(task_ids=f"review_clauses_{round_no - 1}", key="answer") if round_no > 1 else None
             return render_clauses_task(info, round_no, answer)
 
         rendered = render_clauses(info)
@@ -138,7 +140,7 @@ def tender_halte():
         mapping = {"Goedkeuren": f"clauses_approved_{round_no}", "Afwijzen": f"clauses_rejected_{round_no}"}
         if not last_round:
             mapping["Wijzigingen vragen"] = f"render_clauses_{round_no + 1}"
-        review = HITLBranchOperator(
+        review = ReviewBranchOperator(
             task_id=f"review_clauses_{round_no}",
             subject=f"Bestekteksten {{{{ params.tender_reference }}}} beoordelen (ronde {round_no})",
             body=(
@@ -165,7 +167,7 @@ def tender_halte():
         def clauses_approved(info, round_no=round_no, **context):
             from grondwerk.orchestration.tasks import record_review_task
 
-            answer = context["ti"].xcom_pull(task_ids=f"review_clauses_{round_no}")
+            answer = context["ti"].xcom_pull(task_ids=f"review_clauses_{round_no}", key="answer")
             record_review_task(info, round_no, "approve", answer)
             return info
 
@@ -173,7 +175,7 @@ def tender_halte():
         def clauses_rejected(info, round_no=round_no, **context):
             from grondwerk.orchestration.tasks import reject_clauses_task
 
-            reject_clauses_task(info, round_no, context["ti"].xcom_pull(task_ids=f"review_clauses_{round_no}"))
+            reject_clauses_task(info, round_no, context["ti"].xcom_pull(task_ids=f"review_clauses_{round_no}", key="answer"))
 
         approved = clauses_approved(info)
         review >> [approved, clauses_rejected(info)]

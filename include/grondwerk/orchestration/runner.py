@@ -148,9 +148,10 @@ class AutoReviewer(threading.Thread):
     base_url: str
     username: str
     password: str
-    tender_reference: str
+    tender_reference: str | None  # None: answer the steps of every tender
     review_answers: list[dict[str, Any]] = field(default_factory=lambda: [{"option": "Goedkeuren", "comment": "Akkoord (demo)"}])
     match_option: str = "Accepteren"
+    dag_id: str = DAG_ID
     poll_s: float = 1.0
     answered: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -165,11 +166,11 @@ class AutoReviewer(threading.Thread):
     def _answer(self, session: requests.Session, detail: dict[str, Any]) -> None:
         ti = detail["task_instance"]
         run_id, task_id = ti["dag_run_id"], ti["task_id"]
-        run = session.get(f"{self.base_url}/api/v2/dags/{DAG_ID}/dagRuns/{run_id}", timeout=10).json()
-        if (run.get("conf") or {}).get("tender_reference") != self.tender_reference:
+        run = session.get(f"{self.base_url}/api/v2/dags/{self.dag_id}/dagRuns/{run_id}", timeout=10).json()
+        if self.tender_reference is not None and (run.get("conf") or {}).get("tender_reference") != self.tender_reference:
             return
         if task_id.startswith("review_clauses"):
-            rounds_done = sum(1 for a in self.answered if a["task_id"].startswith("review_clauses"))
+            rounds_done = sum(1 for a in self.answered if a["task_id"].startswith("review_clauses") and a["run_id"] == run_id)
             answer = self.review_answers[min(rounds_done, len(self.review_answers) - 1)]
             body = {
                 "chosen_options": [answer["option"]],
@@ -184,7 +185,7 @@ class AutoReviewer(threading.Thread):
         # The answer must carry exactly the form fields the step asks for.
         wanted = set((detail.get("params") or {}).keys())
         body["params_input"] = {key: value for key, value in body["params_input"].items() if key in wanted}
-        url = f"{self.base_url}/api/v2/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/{task_id}/{ti.get('map_index', -1)}/hitlDetails"
+        url = f"{self.base_url}/api/v2/dags/{self.dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/{ti.get('map_index', -1)}/hitlDetails"
         response = session.patch(url, json=body, timeout=10)
         if response.status_code == 409:
             return  # answered already (by a person or an earlier poll)
@@ -202,7 +203,7 @@ class AutoReviewer(threading.Thread):
         while not self._stop_event.is_set():
             try:
                 response = session.get(
-                    f"{self.base_url}/api/v2/dags/{DAG_ID}/dagRuns/~/hitlDetails",
+                    f"{self.base_url}/api/v2/dags/{self.dag_id}/dagRuns/~/hitlDetails",
                     params={"response_received": "false"}, timeout=10,
                 )
                 response.raise_for_status()
@@ -225,12 +226,12 @@ def tender_conf(tender: TenderSpec, raw: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(conf, default=str))
 
 
-def run_dag_test(conf: dict[str, Any], env: dict[str, str], log_path: Path, timeout_s: float = 1800.0) -> int:
+def run_dag_test(conf: dict[str, Any], env: dict[str, str], log_path: Path, timeout_s: float = 1800.0, dag_id: str = DAG_ID) -> int:
     """Run ``airflow dags test tender_halte`` with ``conf``; return its exit status (killed after ``timeout_s``)."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as handle:
         process = subprocess.Popen(
-            airflow_command("dags", "test", DAG_ID, "-c", json.dumps(conf)),
+            airflow_command("dags", "test", dag_id, "-c", json.dumps(conf)),
             env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
         )
         try:
