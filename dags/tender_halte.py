@@ -88,7 +88,8 @@ def tender_halte():
     def validate_tender(**context):
         from grondwerk.orchestration.tasks import validate_tender_task
 
-        return validate_tender_task(dict(context["params"]), context["run_id"])
+        started_by = getattr(context["dag_run"], "triggering_user_name", None)
+        return validate_tender_task(dict(context["params"]), context["run_id"], started_by)
 
     @task(task_id="pull_bro")
     def pull_bro(info):

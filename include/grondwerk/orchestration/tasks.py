@@ -45,12 +45,16 @@ def run_stage(stage: str, info: dict[str, Any], body: Callable[[TenderSpec, Doss
     return {"stage": stage, "status": result.status, "conclusion_nl": result.conclusion_nl, "conclusion_en": result.conclusion_en}
 
 
-def validate_tender_task(params: dict[str, Any], run_id: str) -> dict[str, Any]:
-    """Stage 1: validate the trigger form, create the dossier and store the tender."""
+def validate_tender_task(params: dict[str, Any], run_id: str, started_by: str | None = None) -> dict[str, Any]:
+    """Stage 1: validate the trigger form, create the dossier and store the tender.
+
+    ``started_by`` is the Airflow user who triggered the run (None for ``airflow dags test``);
+    the dossier pages show an inkoper only the dossiers they started.
+    """
     raw = {key: value for key, value in params.items() if value not in (None, "", [])}
     tender = validate_tender(raw, source="trigger-formulier")
     dossier = Dossier.for_run(tender.reference, run_id)
-    dossier.set_header(tender_reference=tender.reference, run_id=run_id, dossier_path=str(dossier.path))
+    dossier.set_header(tender_reference=tender.reference, run_id=run_id, dossier_path=str(dossier.path), started_by=started_by)
     info = {"tender": tender.to_json(), "dossier": str(dossier.path), "run_id": run_id}
 
     def body(tender: TenderSpec, dossier: Dossier) -> StageResult:

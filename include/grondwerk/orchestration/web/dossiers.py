@@ -28,11 +28,20 @@ def _manifests(root: Path) -> list[tuple[Path, dict]]:
     return found
 
 
-def _dossier_dir(reference: str, run: str) -> Path:
+def _may_read(user: GrondwerkUser, manifest: dict) -> bool:
+    """Supervisors and the soil team read every dossier; an inkoper only the ones they started."""
+    if user.roles & {"toezicht", "bodemteam"}:
+        return True
+    return manifest.get("started_by") == user.username
+
+
+def _dossier_dir(reference: str, run: str, user: GrondwerkUser) -> Path:
     root = settings.dossier_root().resolve()
     folder = (root / reference / run).resolve()
     if root not in folder.parents or not (folder / MANIFEST).is_file():
         raise HTTPException(status_code=404, detail="Dossier niet gevonden.")
+    if not _may_read(user, json.loads((folder / MANIFEST).read_text(encoding="utf-8"))):
+        raise HTTPException(status_code=403, detail="Geen toegang: dit dossier is door een andere inkoper gestart.")
     return folder
 
 
@@ -40,6 +49,8 @@ def _dossier_dir(reference: str, run: str) -> Path:
 def list_dossiers(user: GrondwerkUser = Depends(require_role(*READERS))) -> str:
     rows = []
     for folder, manifest in _manifests(settings.dossier_root()):
+        if not _may_read(user, manifest):
+            continue
         reference, run = folder.parent.name, folder.name
         closing = manifest.get("stages", {}).get("dossier", {})
         state = closing.get("status", "loopt")
@@ -54,7 +65,7 @@ def list_dossiers(user: GrondwerkUser = Depends(require_role(*READERS))) -> str:
 
 @router.get("/dossiers/{reference}/{run}", response_class=HTMLResponse)
 def show_dossier(reference: str, run: str, user: GrondwerkUser = Depends(require_role(*READERS))) -> str:
-    folder = _dossier_dir(reference, run)
+    folder = _dossier_dir(reference, run, user)
     manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     parts = []
     for stage in STAGES:
@@ -76,12 +87,12 @@ def show_dossier(reference: str, run: str, user: GrondwerkUser = Depends(require
 
 @router.get("/dossiers/{reference}/{run}/manifest.json")
 def dossier_manifest(reference: str, run: str, user: GrondwerkUser = Depends(require_role(*READERS))) -> dict:
-    return json.loads((_dossier_dir(reference, run) / MANIFEST).read_text(encoding="utf-8"))
+    return json.loads((_dossier_dir(reference, run, user) / MANIFEST).read_text(encoding="utf-8"))
 
 
 @router.get("/dossiers/{reference}/{run}/files/{file_path:path}")
 def dossier_file(reference: str, run: str, file_path: str, user: GrondwerkUser = Depends(require_role(*READERS))) -> FileResponse:
-    folder = _dossier_dir(reference, run)
+    folder = _dossier_dir(reference, run, user)
     target = (folder / file_path).resolve()
     if folder not in target.parents or not target.is_file():
         raise HTTPException(status_code=404, detail="Bestand niet gevonden in dit dossier.")
