@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "grondwerk.orchestration.cli_tender",
     "grondwerk.bro.cli",
     "grondwerk.inspection.cli",
+    "grondwerk.quality.cli",
     "grondwerk.classification.cli",
     "grondwerk.clauses.cli",
     "grondwerk.matching.cli",
