@@ -25,7 +25,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -334,16 +333,15 @@ class ProdLike:
         return 1 if problems else 0
 
     def check_duplicates(self, extra: dict[str, str]) -> list[str]:
-        """No melding accepted twice at the DSO stand-in."""
-        problems = []
-        response = requests.get(f"{extra['GRONDWERK_DSO_STANDIN_URL']}/_standin/accepted", timeout=30)
+        """No melding submitted twice at the DSO stand-in."""
+        response = requests.get(f"{extra['GRONDWERK_DSO_STANDIN_URL']}/_standin/state", timeout=30)
         if not response.ok:
-            return [f"DSO stand-in gave no list of accepted meldingen ({response.status_code})"]
-        keys = [item.get("idempotency_key") for item in response.json()]
-        duplicated = [key for key, count in Counter(keys).items() if count > 1]
-        if duplicated:
-            problems.append(f"{len(duplicated)} meldingen accepted more than once at the DSO stand-in")
-        return problems
+            return [f"DSO stand-in gave no state ({response.status_code})"]
+        state = response.json()
+        log.info("DSO stand-in: %s verzoeken submitted for %s references", state["ingediend"], state["referenties"])
+        if state["dubbel"]:
+            return [f"{state['dubbel']} meldingen submitted more than once at the DSO stand-in"]
+        return []
 
 
 def main(argv: list[str] | None = None) -> int:

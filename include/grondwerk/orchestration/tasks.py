@@ -221,7 +221,7 @@ def submit_meldingen_task(info: dict[str, Any], match_decision: str, today: dt.d
     return run_stage(
         "meldingen",
         info,
-        lambda t, d: run_meldingen_stage(t, d, base_url=endpoint.base_url, api_key=endpoint.secret, today=today),
+        lambda t, d: run_meldingen_stage(t, d, base_url=endpoint.base_url, api_key=endpoint.secret, today=today, timeout_s=endpoint.timeout_s),
     )
 
 
