@@ -1,0 +1,242 @@
+"""Validation of a matching instance (the JSON shape of ``grondwerk match``) into numpy arrays.
+
+An instance has ``supply``, ``demand``, ``depots`` and ``parameters``; the
+optional ``disposal_sites`` and ``primary_sources`` ({id, x, y}) add the road
+distance to the nearest site to the cost and tonne-km of unmatched supply and
+unmet demand. Coordinates are RD New metres, periods are integers from 1.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from grondwerk.errors import InputError
+from grondwerk.i18n import msg
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+CLASSES = ("achtergrondwaarde", "wonen", "industrie")
+# Instances may also give a class as its index 0, 1 or 2 (as in the synthetic family).
+CLASS_INDEX = {name: index for index, name in enumerate(CLASSES)} | {str(i): i for i in range(3)}
+
+
+@lru_cache(maxsize=1)
+def default_parameters() -> dict[str, Any]:
+    """Return the parameter file (values, sources and version) under ``data/``."""
+    return json.loads((DATA_DIR / "parameters.json").read_text(encoding="utf-8"))
+
+
+@dataclass
+class Problem:
+    """A validated instance as arrays; index i is supply, j demand, k depot."""
+
+    supply_ids: list[str]
+    sx: np.ndarray
+    sy: np.ndarray
+    s_tonnes: np.ndarray
+    s_class: np.ndarray
+    s_soil: np.ndarray
+    s_from: np.ndarray
+    s_to: np.ndarray
+    demand_ids: list[str]
+    dx: np.ndarray
+    dy: np.ndarray
+    d_tonnes: np.ndarray
+    d_class_mask: np.ndarray
+    d_soil_mask: np.ndarray
+    d_from: np.ndarray
+    d_to: np.ndarray
+    depot_ids: list[str]
+    kx: np.ndarray
+    ky: np.ndarray
+    k_capacity: np.ndarray
+    k_class_mask: np.ndarray
+    k_handling: np.ndarray
+    k_dwell: np.ndarray
+    soil_types: list[str]
+    params: dict[str, float]
+    periods: int
+    # Cost and road km of sending one supply tonne to disposal / serving one demand tonne with primary sand.
+    s_unmatched_cost: np.ndarray = field(default=None)
+    s_disposal_km: np.ndarray = field(default=None)
+    s_disposal_site: list[str | None] = field(default=None)
+    d_unmet_cost: np.ndarray = field(default=None)
+    d_primary_km: np.ndarray = field(default=None)
+    d_primary_site: list[str | None] = field(default=None)
+
+    @property
+    def km_per_metre(self) -> float:
+        return self.params["detour_factor"] / 1000.0
+
+
+def _bad(record: str, value: object, nl: str, en: str, source: str | None) -> InputError:
+    return InputError(msg(nl, en, record=record, value=value), file=source, record=record, value=value)
+
+
+def _number(item: dict[str, Any], key: str, record: str, source: str | None, *, minimum: float = 0.0) -> float:
+    value = item.get(key)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise _bad(f"{record}.{key}", value, "'{value}' is geen getal; geef een getal op", "'{value}' is not a number; give a number", source) from None
+    if not math.isfinite(number) or number < minimum:
+        raise _bad(f"{record}.{key}", value, "waarde {value} is ongeldig; gebruik een eindig getal van minstens " + str(minimum),
+                   "value {value} is invalid; use a finite number of at least " + str(minimum), source)
+    return number
+
+
+def _class_index(value: object, record: str, source: str | None) -> int:
+    index = CLASS_INDEX.get(str(value).strip().lower())
+    if index is None:
+        raise _bad(record, value, "onbekende kwaliteitsklasse '{value}'; gebruik achtergrondwaarde, wonen of industrie",
+                   "unknown quality class '{value}'; use achtergrondwaarde, wonen or industrie", source)
+    return index
+
+
+def _class_mask(values: object, record: str, source: str | None) -> int:
+    if not isinstance(values, (list, tuple)) or not values:
+        raise _bad(record, values, "lijst met klassen ontbreekt of is leeg", "list of classes is missing or empty", source)
+    mask = 0
+    for value in values:
+        mask |= 1 << _class_index(value, record, source)
+    return mask
+
+
+def _window(item: dict[str, Any], record: str, periods: int, source: str | None) -> tuple[int, int]:
+    start, end = item.get("period_from", 1), item.get("period_to", periods)
+    try:
+        start, end = int(start), int(end)
+    except (TypeError, ValueError):
+        raise _bad(record, f"{start}-{end}", "periode {value} is geen geheel getal", "period {value} is not an integer", source) from None
+    if not 1 <= start <= end <= periods:
+        raise _bad(record, f"{start}-{end}", "periode {value} valt buiten 1.." + str(periods) + " of loopt achteruit",
+                   "period {value} lies outside 1.." + str(periods) + " or runs backwards", source)
+    return start, end
+
+
+def _items(instance: dict[str, Any], key: str, source: str | None, *, required: bool = True) -> list[dict[str, Any]]:
+    items = instance.get(key, [] if not required else None)
+    if items is None or not isinstance(items, list):
+        raise _bad(key, type(items).__name__, "'{record}' ontbreekt of is geen lijst; geef een JSON-lijst", "'{record}' is missing or not a list; give a JSON list", source)
+    seen: set[str] = set()
+    for position, item in enumerate(items):
+        if not isinstance(item, dict) or "id" not in item:
+            raise _bad(f"{key}[{position}]", item, "element heeft geen 'id'", "item has no 'id'", source)
+        ident = str(item["id"])
+        if ident in seen:
+            raise _bad(f"{key}[{position}]", ident, "id '{value}' komt twee keer voor", "id '{value}' occurs twice", source)
+        seen.add(ident)
+        for axis in ("x", "y"):
+            _number(item, axis, f"{key}[{ident}]", source, minimum=-1e7)
+    return items
+
+
+def _nearest_site(x: np.ndarray, y: np.ndarray, sites: list[dict[str, Any]]) -> tuple[np.ndarray, list[str | None]]:
+    """Return the straight-line metres to the nearest site and its id (0 m and None when no sites are given)."""
+    if not sites or len(x) == 0:
+        return np.zeros(len(x)), [None] * len(x)
+    from scipy.spatial import cKDTree
+
+    tree = cKDTree(np.column_stack([[float(s["x"]) for s in sites], [float(s["y"]) for s in sites]]))
+    metres, index = tree.query(np.column_stack([x, y]))
+    return metres, [str(sites[i]["id"]) for i in index]
+
+
+def load_problem(instance: dict[str, Any], source: str | None = None) -> Problem:
+    """Validate ``instance`` and return it as a ``Problem``; raise ``InputError`` naming the record on bad input."""
+    if not isinstance(instance, dict):
+        raise _bad("instance", type(instance).__name__, "instantie moet een JSON-object zijn", "instance must be a JSON object", source)
+    raw_params = instance.get("parameters") or {}
+    if not isinstance(raw_params, dict):
+        raise _bad("parameters", raw_params, "'parameters' moet een object zijn", "'parameters' must be an object", source)
+    params = dict(default_parameters()["parameters"]) | raw_params
+    for key in ("detour_factor", "cost_per_tkm", "co2_kg_per_tkm", "unmatched_cost_per_tonne", "unmet_cost_per_tonne", "payload_tonnes"):
+        params[key] = _number(params, key, "parameters", source)
+    if params["detour_factor"] < 1.0:
+        raise _bad("parameters.detour_factor", params["detour_factor"], "omrijfactor {value} is kleiner dan 1", "detour factor {value} is below 1", source)
+    if params["payload_tonnes"] <= 0:
+        raise _bad("parameters.payload_tonnes", params["payload_tonnes"], "laadvermogen moet groter dan 0 t zijn", "payload must be above 0 t", source)
+    if params["cost_per_tkm"] <= 0:
+        raise _bad("parameters.cost_per_tkm", params["cost_per_tkm"], "kosten per tonkm moeten groter dan 0 zijn", "cost per tonne-km must be above 0", source)
+    if params.get("depot_capacity", "shared") not in ("shared", "per_heap"):
+        raise _bad("parameters.depot_capacity", params.get("depot_capacity"), "'{value}' is ongeldig; gebruik shared of per_heap",
+                   "'{value}' is invalid; use shared or per_heap", source)
+    periods = int(_number(params, "periods", "parameters", source, minimum=1))
+    params["periods"] = periods
+
+    supply = _items(instance, "supply", source)
+    demand = _items(instance, "demand", source)
+    depots = _items(instance, "depots", source, required=False)
+    disposal_sites = _items(instance, "disposal_sites", source, required=False)
+    primary_sources = _items(instance, "primary_sources", source, required=False)
+
+    soil_types: list[str] = []
+    soil_index: dict[str, int] = {}
+
+    def soil(value: object) -> int:
+        name = str(value).strip().lower()
+        if not name:
+            raise _bad("soil_type", value, "grondsoort ontbreekt", "soil type is missing", source)
+        if name not in soil_index:
+            soil_index[name] = len(soil_types)
+            soil_types.append(name)
+        return soil_index[name]
+
+    s_rows = []
+    for item in supply:
+        record = f"supply[{item['id']}]"
+        start, end = _window(item, record, periods, source)
+        s_rows.append((float(item["x"]), float(item["y"]), _number(item, "tonnes", record, source),
+                       _class_index(item.get("class"), record + ".class", source), soil(item.get("soil_type", "")), start, end))
+    d_rows = []
+    for item in demand:
+        record = f"demand[{item['id']}]"
+        start, end = _window(item, record, periods, source)
+        soils = item.get("accepted_soil_types")
+        if not isinstance(soils, (list, tuple)) or not soils:
+            raise _bad(record + ".accepted_soil_types", soils, "lijst met grondsoorten ontbreekt of is leeg", "list of soil types is missing or empty", source)
+        soil_mask = 0
+        for name in soils:
+            soil_mask |= 1 << soil(name)
+        d_rows.append((float(item["x"]), float(item["y"]), _number(item, "tonnes", record, source),
+                       _class_mask(item.get("accepted_classes"), record + ".accepted_classes", source), soil_mask, start, end))
+    if len(soil_types) > 62:
+        raise _bad("soil_type", len(soil_types), "te veel grondsoorten ({value}); maximaal 62", "too many soil types ({value}); at most 62", source)
+    k_rows = []
+    for item in depots:
+        record = f"depots[{item['id']}]"
+        k_rows.append((float(item["x"]), float(item["y"]), _number(item, "capacity_tonnes", record, source),
+                       _class_mask(item.get("accepted_classes"), record + ".accepted_classes", source),
+                       _number(item, "handling_cost_per_tonne", record, source),
+                       int(_number(item, "max_dwell_periods", record, source))))
+
+    def columns(rows: list[tuple], count: int) -> list[np.ndarray]:
+        if not rows:
+            return [np.zeros(0) for _ in range(count)]
+        return [np.asarray(column) for column in zip(*rows)]
+
+    sx, sy, st, sc, ss, sa, sb = columns(s_rows, 7)
+    dx, dy, dt, dcm, dsm, da, db = columns(d_rows, 7)
+    kx, ky, kcap, kcm, kh, kdw = columns(k_rows, 6)
+    problem = Problem(
+        supply_ids=[str(item["id"]) for item in supply], sx=sx.astype(float), sy=sy.astype(float), s_tonnes=st.astype(float),
+        s_class=sc.astype(np.int64), s_soil=ss.astype(np.int64), s_from=sa.astype(np.int64), s_to=sb.astype(np.int64),
+        demand_ids=[str(item["id"]) for item in demand], dx=dx.astype(float), dy=dy.astype(float), d_tonnes=dt.astype(float),
+        d_class_mask=dcm.astype(np.int64), d_soil_mask=dsm.astype(np.int64), d_from=da.astype(np.int64), d_to=db.astype(np.int64),
+        depot_ids=[str(item["id"]) for item in depots], kx=kx.astype(float), ky=ky.astype(float), k_capacity=kcap.astype(float),
+        k_class_mask=kcm.astype(np.int64), k_handling=kh.astype(float), k_dwell=kdw.astype(np.int64),
+        soil_types=soil_types, params=params, periods=periods,
+    )
+    metres, problem.s_disposal_site = _nearest_site(problem.sx, problem.sy, disposal_sites)
+    problem.s_disposal_km = metres * problem.km_per_metre
+    problem.s_unmatched_cost = params["unmatched_cost_per_tonne"] + params["cost_per_tkm"] * problem.s_disposal_km
+    metres, problem.d_primary_site = _nearest_site(problem.dx, problem.dy, primary_sources)
+    problem.d_primary_km = metres * problem.km_per_metre
+    problem.d_unmet_cost = params["unmet_cost_per_tonne"] + params["cost_per_tkm"] * problem.d_primary_km
+    return problem

@@ -1,0 +1,327 @@
+"""Stage 08 of the halte: publish the tender's supply and demand, match the whole region, write the proposal.
+
+Supply: every partij of ``05_classification/partijen.json`` whose class is not
+``niet_toepasbaar``, in tonnes (volume x density per soil type from
+``data/density.json``), available in the months of the works. Partijen that are
+``niet_toepasbaar`` are not published; they go to disposal or cleaning and are
+listed in the proposal. Demand: the tender's needed volume at the centroid of the
+project area. The proposal binds the tender only after the soil team accepts it
+(``record_match_acceptance``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib
+import importlib.util
+import json
+import logging
+import math
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from grondwerk import settings
+from grondwerk.dossier import Dossier, StageResult
+from grondwerk.errors import InputError
+from grondwerk.i18n import msg
+from grondwerk.matching.instance import DATA_DIR, default_parameters
+
+log = logging.getLogger(__name__)
+
+NOT_APPLICABLE = "niet_toepasbaar"
+
+
+@lru_cache(maxsize=1)
+def density_table() -> dict[str, Any]:
+    return json.loads((DATA_DIR / "density.json").read_text(encoding="utf-8"))
+
+
+def tonnes_of(volume_m3: float, soil_type: str | None) -> float:
+    """Convert m³ to tonnes with the density of ``soil_type`` (the default density when unknown)."""
+    table = density_table()
+    return float(volume_m3) * float(table["t_per_m3"].get(soil_type or "", table["default_t_per_m3"]))
+
+
+def format_nl(value: float, decimals: int = 0) -> str:
+    """Format a number the Dutch way: 1.234,5."""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def _read_partijen(dossier: Dossier) -> tuple[list[dict[str, Any]], Path]:
+    path = dossier.stage_dir("classification") / "partijen.json"
+    if not path.exists():
+        raise InputError(msg("{value} ontbreekt; draai eerst de classificatie", "{value} is missing; run the classification first", value=path),
+                         file=str(path), value=str(path))
+    try:
+        partijen = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError(msg("partijen.json is geen geldige JSON ({value})", "partijen.json is not valid JSON ({value})", value=exc.msg), file=str(path)) from None
+    if not isinstance(partijen, list):
+        raise InputError(msg("partijen.json moet een lijst zijn", "partijen.json must be a list"), file=str(path), value=type(partijen).__name__)
+    for position, partij in enumerate(partijen):
+        for key in ("partij_id", "class", "volume_m3"):
+            if key not in partij:
+                raise InputError(msg("partij {record} mist veld '{value}'", "partij {record} is missing field '{value}'", record=position, value=key),
+                                 file=str(path), record=f"[{position}]", value=key)
+    return partijen, path
+
+
+def _months(tender) -> tuple[str, str]:
+    return f"{tender.works_start:%Y-%m}", f"{tender.works_end:%Y-%m}"
+
+
+def seed_region(engine, region_dir: Path | None = None) -> int:
+    """Load ``examples/region/*.json`` into an empty store; return the number of files loaded."""
+    from grondwerk.matching import store
+
+    if not store.is_empty(engine):
+        return 0
+    region_dir = region_dir or settings.project_root() / "examples" / "region"
+    files = sorted(region_dir.glob("*.json"))
+    for path in files:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        store.publish(engine, supply=data.get("supply", []), demand=data.get("demand", []), depots=data.get("depots", []), sites=data.get("sites", []))
+        log.info("Seeded the regional store from %s (example region: %s)", path, data.get("example", False))
+    return len(files)
+
+
+def publish_tender(engine, tender, partijen: list[dict[str, Any]]) -> dict[str, Any]:
+    """Upsert this tender's supply lots and demand; return what was published and what was left out."""
+    from grondwerk.matching import store
+
+    centroid = tender.area_polygon().centroid
+    month_from, month_to = _months(tender)
+    supply, excluded = [], []
+    for partij in partijen:
+        # A partij without a soil type is published as "overig", which only matches demand that accepts "overig".
+        soil_type = partij.get("soil_type") or "overig"
+        entry = {"partij_id": partij["partij_id"], "class": partij["class"], "volume_m3": float(partij["volume_m3"]), "soil_type": soil_type,
+                 "tonnes": round(tonnes_of(partij["volume_m3"], soil_type), 2)}
+        if partij["class"] == NOT_APPLICABLE:
+            excluded.append(entry)
+            continue
+        supply.append({"lot_id": f"{tender.reference}/{partij['partij_id']}", "tender_reference": tender.reference,
+                       "owner": tender.contracting_authority, "name": f"{tender.project_name}, partij {partij['partij_id']}",
+                       "x_rd_m": centroid.x, "y_rd_m": centroid.y, "tonnes": entry["tonnes"], "volume_m3": entry["volume_m3"],
+                       "quality_class": partij["class"], "soil_type": soil_type, "month_from": month_from, "month_to": month_to})
+    demand = []
+    if tender.needed_volume_m3 > 0:
+        soil = tender.needed_soil_types[0] if tender.needed_soil_types else None
+        demand.append({"demand_id": f"{tender.reference}/vraag", "tender_reference": tender.reference, "owner": tender.contracting_authority,
+                       "name": tender.project_name, "x_rd_m": centroid.x, "y_rd_m": centroid.y,
+                       "tonnes": round(tonnes_of(tender.needed_volume_m3, soil), 2), "volume_m3": tender.needed_volume_m3,
+                       "accepted_classes": list(tender.accepted_classes), "accepted_soil_types": list(tender.needed_soil_types),
+                       "month_from": month_from, "month_to": month_to})
+    store.withdraw_tender(engine, tender.reference, [row["lot_id"] for row in supply], [row["demand_id"] for row in demand])
+    store.publish(engine, supply=supply, demand=demand)
+    return {"supply": supply, "demand": demand, "excluded": excluded}
+
+
+def _names(instance: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """Map every id to (kind, display name)."""
+    names = {}
+    for key, kind in (("supply", "supply"), ("demand", "demand"), ("depots", "depot"), ("disposal_sites", "disposal"), ("primary_sources", "primary")):
+        for item in instance.get(key, []):
+            names[item["id"]] = (kind, item.get("name") or item["id"])
+    names.setdefault("disposal", ("disposal", "afvoer naar verwerker"))
+    names.setdefault("primary", ("primary", "primair zand"))
+    return names
+
+
+def _summarise(flows: list[dict[str, Any]], payload: float, co2: float) -> dict[str, float]:
+    tonne_km = sum(f["tonnes"] * f["km"] for f in flows)
+    return {
+        "cost": round(sum(f["cost"] for f in flows), 2),
+        "tonne_km": round(tonne_km, 1),
+        "co2_kg": round(tonne_km * co2, 1),
+        "truck_movements": sum(math.ceil(f["tonnes"] / payload - 1e-9) for f in flows if f["km"] > 0),
+        "matched_tonnes": round(sum(f["tonnes"] for f in flows if f["kind"] in ("direct", "from_depot")), 2),
+    }
+
+
+def _saving(optimal: dict[str, float], baseline: dict[str, float]) -> dict[str, float]:
+    result = {}
+    for key, name in (("tonne_km", "tonne_km"), ("truck_movements", "truck_movements"), ("co2_kg", "co2_kg"), ("cost", "euro")):
+        result[name] = round(baseline[key] - optimal[key], 2)
+        result[name + "_pct"] = round(100.0 * (baseline[key] - optimal[key]) / baseline[key], 1) if baseline[key] else 0.0
+    return result
+
+
+def _touches(flow: dict[str, Any], ids: set[str]) -> bool:
+    return flow["from"] in ids or flow["to"] in ids
+
+
+def build_proposal(instance: dict[str, Any], result: dict[str, Any], tender, published: dict[str, Any], first_month: str) -> dict[str, Any]:
+    from grondwerk.matching.store import month_of_period
+
+    names = _names(instance)
+    flows = []
+    for flow in result["flows"]:
+        target_kind = {"direct": "demand", "from_depot": "demand", "to_depot": "depot", "disposal": "disposal", "primary": "demand"}[flow["kind"]]
+        flows.append(flow | {"to_kind": target_kind, "to_name": names.get(flow["to"], (target_kind, flow["to"]))[1],
+                             "from_name": names.get(flow["from"], ("", flow["from"]))[1], "month": month_of_period(first_month, flow["period"])})
+    own = {row["lot_id"] for row in published["supply"]} | {row["demand_id"] for row in published["demand"]}
+    params = result["parameters"]
+    tender_flows = [f for f in flows if _touches(f, own)]
+    tender_totals = _summarise(tender_flows, params["payload_tonnes"], params["co2_kg_per_tkm"])
+    tender_baselines = {name: _summarise([f for f in result["baselines"][name]["flows"] if _touches(f, own)], params["payload_tonnes"], params["co2_kg_per_tkm"])
+                        for name in ("no_coordination", "greedy")}
+    baselines = {name: {k: v for k, v in value.items() if k != "flows"} for name, value in result["baselines"].items()}
+    excluded = [entry | {"destination_nl": "afvoer naar erkende verwerker (reiniging of stort)", "destination_en": "removal to a licensed processor (cleaning or landfill)"}
+                for entry in published["excluded"]]
+    return {
+        "tender_reference": tender.reference,
+        "example_region": True,
+        "first_month": first_month,
+        "flows": flows,
+        "tender_flows": tender_flows,
+        "depot_stock": [row | {"month": month_of_period(first_month, row["end_of_period"])} for row in result["depot_stock"]],
+        "totals": result["totals"],
+        "baselines": baselines,
+        "savings": result["savings"],
+        "tender": {"totals": tender_totals, "baselines": tender_baselines,
+                   "savings": {name: _saving(tender_totals, base) for name, base in tender_baselines.items()},
+                   "published_supply": published["supply"], "published_demand": published["demand"], "not_applicable": excluded},
+        "co2_basis": result["co2_basis"],
+        "parameters": params,
+        "parameters_version": result["parameters_version"],
+        "density_version": density_table()["version"],
+        "solver": result["solver"],
+        "status": "proposed",
+    }
+
+
+def _conclusion(proposal: dict[str, Any], tender, partijen: list[dict[str, Any]]) -> tuple[str, str]:
+    volume = sum(float(p["volume_m3"]) for p in partijen)
+    destinations: dict[str, float] = {}
+    for flow in proposal["tender_flows"]:
+        if flow["from"].startswith(tender.reference + "/"):
+            destinations[flow["to_name"]] = destinations.get(flow["to_name"], 0.0) + flow["tonnes"]
+    parts_nl = ", ".join(f"{format_nl(t)} t naar {name}" for name, t in sorted(destinations.items(), key=lambda item: -item[1]))
+    parts_en = ", ".join(f"{t:,.0f} t to {name}" for name, t in sorted(destinations.items(), key=lambda item: -item[1]))
+    saving = proposal["tender"]["savings"]["no_coordination"]["tonne_km_pct"]
+    region_greedy = proposal["savings"]["greedy"]["tonne_km_pct"]
+    region_none = proposal["savings"]["no_coordination"]["tonne_km_pct"]
+    factor = proposal["co2_basis"]["co2_kg_per_tkm"]
+    nl = (f"{format_nl(volume)} m³ in {len(partijen)} partijen: {parts_nl or 'geen afzet'}; besparing {format_nl(saving)} % tonkm t.o.v. geen coördinatie. "
+          f"Regio: {format_nl(region_none)} % minder tonkm dan zonder coördinatie en {format_nl(region_greedy)} % minder dan dichtstbijzijnde match "
+          f"(CO2-factor {format_nl(factor, 3)} kg per tonkm, well-to-wheel, inclusief lege terugrit). Voorbeeldregio, geen echte projecten.")
+    en = (f"{volume:,.0f} m³ in {len(partijen)} partijen: {parts_en or 'no destination'}; saving {saving:.0f} % tonne-km against no coordination. "
+          f"Region: {region_none:.0f} % fewer tonne-km than without coordination and {region_greedy:.0f} % fewer than nearest match "
+          f"(CO2 factor {factor:.3f} kg per tonne-km, well-to-wheel, including the empty return). Example region, not real projects.")
+    return nl, en
+
+
+def _geojson(proposal: dict[str, Any], instance: dict[str, Any]) -> dict[str, Any]:
+    from grondwerk.matching.geojson import proposal_geojson
+
+    return proposal_geojson(instance, proposal["flows"])
+
+
+def run_matching_stage(tender, dossier: Dossier, store_url: str | None = None) -> StageResult:
+    """Publish the tender, match the region and write ``08_matching/proposal.json`` and ``proposal.geojson``."""
+    from grondwerk.db import get_engine
+    from grondwerk.matching import solve, store
+
+    partijen, partijen_path = _read_partijen(dossier)
+    engine = get_engine(store_url)
+    seeded = seed_region(engine)
+    published = publish_tender(engine, tender, partijen)
+    instance = store.load_region(engine)
+    first_month = instance.pop("first_month")
+    log.info("Matching region for %s: %s lots, %s demands, %s depots", tender.reference, len(instance["supply"]), len(instance["demand"]), len(instance["depots"]))
+    result = solve(instance, keep_baseline_flows=True)
+    proposal = build_proposal(instance, result, tender, published, first_month)
+
+    out = dossier.stage_dir("matching", clean=True)
+    proposal_id = f"{tender.reference}/{dossier.path.name}"
+    proposal["proposal_id"] = proposal_id
+    proposal_path = out / "proposal.json"
+    proposal_path.write_text(json.dumps(proposal, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    sha256 = hashlib.sha256(proposal_path.read_bytes()).hexdigest()
+    geojson_path = out / "proposal.geojson"
+    geojson_path.write_text(json.dumps(_geojson(proposal, instance), ensure_ascii=False) + "\n", encoding="utf-8")
+    store.save_proposal(engine, proposal_id, tender.reference, proposal, sha256, first_month)
+    outputs = [proposal_path, geojson_path]
+    outputs.extend(_destination_annex(tender, dossier, proposal))
+
+    nl, en = _conclusion(proposal, tender, partijen)
+    status = "ok" if result["totals"]["gap"] == 0 else "warning"
+    summary = {
+        "proposal_id": proposal_id, "sha256": sha256, "seeded_example_region": bool(seeded),
+        "published_lots": len(published["supply"]), "not_applicable_partijen": len(published["excluded"]),
+        "region": {"lots": len(instance["supply"]), "demands": len(instance["demand"]), "depots": len(instance["depots"])},
+        "tender_totals": proposal["tender"]["totals"], "tender_savings": proposal["tender"]["savings"],
+        "region_totals": result["totals"], "gap": result["totals"]["gap"], "input": str(partijen_path),
+    }
+    versions = {"matching_parameters": default_parameters()["version"], "matching_density": density_table()["version"]}
+    return StageResult(summary=summary, conclusion_nl=nl, conclusion_en=en, outputs=outputs, status=status, versions=versions)
+
+
+def _destination_annex(tender, dossier: Dossier, proposal: dict[str, Any]) -> list[Path]:
+    """Render the destination annex (bestemmingsbijlage) of this tender's flows with the clause library."""
+    from grondwerk.clauses.stage import render_destination_annex
+
+    written = render_destination_annex(tender, dossier, proposal)
+    return [Path(p) for p in written]
+
+
+def record_match_acceptance(dossier: Dossier, decision: str, comment: str, responded_by: str, responded_at: dt.datetime | str,
+                            store_url: str | None = None) -> Path:
+    """Mark the proposal accepted or rejected in the store and write ``08_matching/acceptance.json``."""
+    from grondwerk.db import get_engine
+    from grondwerk.matching import store
+
+    decision = {"accepteren": "accepted", "accept": "accepted", "accepted": "accepted",
+                "afwijzen": "rejected", "reject": "rejected", "rejected": "rejected"}.get(str(decision).strip().lower())
+    if decision is None:
+        raise InputError(msg("besluit moet Accepteren of Afwijzen zijn", "decision must be Accepteren or Afwijzen"), record="decision", value=decision)
+    out = dossier.stage_dir("matching")
+    proposal_path = out / "proposal.json"
+    if not proposal_path.exists():
+        raise InputError(msg("{value} ontbreekt; draai eerst de matching", "{value} is missing; run the matching first", value=proposal_path), file=str(proposal_path))
+    proposal = json.loads(proposal_path.read_text(encoding="utf-8"))
+    if isinstance(responded_at, str):
+        try:
+            responded_at = dt.datetime.fromisoformat(responded_at) if responded_at.strip() else dt.datetime.now(dt.timezone.utc)
+        except ValueError:
+            raise InputError(msg("'{value}' is geen tijdstip (ISO 8601)", "'{value}' is not a timestamp (ISO 8601)", value=responded_at),
+                             record="responded_at", value=responded_at) from None
+    store.set_proposal_status(get_engine(store_url), proposal["proposal_id"], decision, comment, responded_by, responded_at)
+    acceptance = {"proposal_id": proposal["proposal_id"], "decision": decision, "comment": comment, "responded_by": responded_by,
+                  "responded_at": responded_at.isoformat(), "sha256_proposal": hashlib.sha256(proposal_path.read_bytes()).hexdigest()}
+    path = out / "acceptance.json"
+    path.write_text(json.dumps(acceptance, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def run_regional_match(out_dir: Path, proposal_id: str, store_url: str | None = None) -> dict[str, Any]:
+    """Match the whole region without publishing a tender; write proposal.json and proposal.geojson to ``out_dir``."""
+    from grondwerk.db import get_engine
+    from grondwerk.matching import solve, store
+    from grondwerk.matching.geojson import proposal_geojson
+    from grondwerk.matching.store import month_of_period
+
+    engine = get_engine(store_url)
+    seed_region(engine)
+    instance = store.load_region(engine)
+    first_month = instance.pop("first_month")
+    result = solve(instance)
+    names = _names(instance)
+    for flow in result["flows"]:
+        flow["month"] = month_of_period(first_month, flow["period"])
+        flow["to_name"] = names.get(flow["to"], ("", flow["to"]))[1]
+    result["proposal_id"] = proposal_id
+    result["first_month"] = first_month
+    result["status"] = "proposed"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    proposal_path = out_dir / "proposal.json"
+    proposal_path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out_dir / "proposal.geojson").write_text(json.dumps(proposal_geojson(instance, result["flows"]), ensure_ascii=False) + "\n", encoding="utf-8")
+    sha256 = hashlib.sha256(proposal_path.read_bytes()).hexdigest()
+    store.save_proposal(engine, proposal_id, "REGIO", result, sha256, first_month)
+    log.info("Regional proposal %s: %s flows, gap %s", proposal_id, len(result["flows"]), result["totals"]["gap"])
+    return {"proposal_id": proposal_id, "path": str(proposal_path), "sha256": sha256, "totals": result["totals"], "savings": result["savings"]}
