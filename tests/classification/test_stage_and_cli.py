@@ -207,3 +207,24 @@ def test_sikb_and_sad_agree(real_result, demo_dir):
     sad_classes = {r["sample_id"]: (r["class"], r["decisive"]) for r in sad_result.samples}
     assert sad_classes == sikb_classes
     assert len(sad_result.ignored) == len(real_result.ignored)
+
+
+def test_soil_type_from_texture_boundaries():
+    from grondwerk.classification.soiltype import soil_type_from_texture
+
+    assert soil_type_from_texture(7.9, 3.0) == "zand"
+    assert soil_type_from_texture(8.0, 3.0) == "klei"
+    assert soil_type_from_texture(30.0, 25.0) == "veen"
+    assert soil_type_from_texture(None, 3.0) == "overig"
+
+
+def test_partij_soil_type_derived_from_sample_means():
+    import pandas as pd
+
+    from grondwerk.classification.soiltype import fill_soil_types
+
+    samples = pd.DataFrame({"sample_id": ["A", "B", "C"], "lutum_pct": [4.0, 10.0, 2.0], "organic_matter_pct": [1.0, 2.0, 1.0]})
+    partijen = [{"samples": ["A", "C"], "soil_type": None}, {"samples": ["A", "B"], "soil_type": None}, {"samples": ["A"], "soil_type": "veen"}]
+    assert fill_soil_types(partijen, samples) == 2
+    assert [p["soil_type"] for p in partijen] == ["zand", "zand", "veen"]
+    assert [p["soil_type_source"] for p in partijen] == ["afgeleid", "afgeleid", "aanbesteding"]

@@ -68,6 +68,7 @@ def run_classification_stage(tender, dossier: Dossier) -> StageResult:
     from grondwerk.classification.engine import classify
     from grondwerk.classification.norms import default_norms
     from grondwerk.classification.report import render_html, write_docx
+    from grondwerk.classification.soiltype import fill_soil_types, texture_rules
 
     analyses, samples, analyses_path = _read_inputs(dossier)
     norms = default_norms()
@@ -75,6 +76,7 @@ def run_classification_stage(tender, dossier: Dossier) -> StageResult:
     if tender.partijen:
         partijen = {p.id: {"samples": list(p.samples), "volume_m3": p.volume_m3, "soil_type": p.soil_type} for p in tender.partijen}
     result = classify(analyses, samples, partijen, norms, released_volume_m3=tender.released_volume_m3)
+    derived_soil_types = fill_soil_types(result.partijen, samples)
 
     out = dossier.stage_dir("classification", clean=True)
     partijen_path = out / "partijen.json"
@@ -99,6 +101,7 @@ def run_classification_stage(tender, dossier: Dossier) -> StageResult:
         "analysis_rows_not_tested": int(len(result.ignored)),
         "input": str(Path(analyses_path).relative_to(dossier.path)),
         "partij_rule": "tender" if tender.partijen else "one partij per analysed sample",
+        "soil_types_derived": derived_soil_types,
     }
     log.info("classification of %s: %s partijen, classes %s", tender.reference, len(result.partijen), counts)
     return StageResult(
@@ -107,5 +110,5 @@ def run_classification_stage(tender, dossier: Dossier) -> StageResult:
         conclusion_en=conclusion_en,
         outputs=[partijen_path, samples_path, html_path, docx_path],
         status=status,
-        versions=result.versions,
+        versions={**result.versions, "soil_type_texture": texture_rules()["version"]},
     )
