@@ -17,7 +17,7 @@ import os
 
 import pendulum
 from airflow.providers.standard.operators.hitl import HITLOperator
-from airflow.sdk import Param, dag, task
+from airflow.sdk import Asset, Param, dag, task
 
 from grondwerk.orchestration.operators import ReviewBranchOperator
 
@@ -183,7 +183,8 @@ def tender_halte():
         approved_tasks.append(approved)
         previous_review = review
 
-    @task(task_id="publish_and_match", trigger_rule="none_failed_min_one_success")
+    # The regional_matching DAG runs whenever a tender publishes supply or demand.
+    @task(task_id="publish_and_match", trigger_rule="none_failed_min_one_success", outlets=[Asset("grondwerk://regional-store")])
     def publish_and_match(**context):
         from grondwerk.orchestration.tasks import match_task
 

@@ -24,6 +24,9 @@ os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
 os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(ROOT / "plugins")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_SESSION_DIR / 'airflow_home' / 'airflow.db'}"
+os.environ["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"] = str(_SESSION_DIR / "airflow_home" / "passwords.json")
+for _name in ("AIRFLOW__API__BASE_URL", "AIRFLOW__CORE__EXECUTION_API_SERVER_URL", "AIRFLOW__API__PORT", "GRONDWERK_STORE_URL"):
+    os.environ.pop(_name, None)
 os.environ["GX_ANALYTICS_ENABLED"] = "false"
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 

@@ -148,6 +148,19 @@ class Dossier:
             self._write_manifest(manifest)
         return entry
 
+    def append_outputs(self, stage: str, paths: list[Path], **summary: Any) -> None:
+        """Add files (and summary fields) to an already recorded stage, e.g. a decision taken after it ran."""
+        with self._locked():
+            manifest = self.read_manifest()
+            entry = manifest["stages"][stage]
+            described = {o["path"]: o for o in entry["outputs"]}
+            for path in paths:
+                item = self.describe_file(Path(path))
+                described[item["path"]] = item
+            entry["outputs"] = sorted(described.values(), key=lambda item: item["path"])
+            entry["summary"].update(summary)
+            self._write_manifest(manifest)
+
     def set_header(self, **fields: Any) -> None:
         """Set top-level manifest fields such as the tender reference and run id."""
         with self._locked():

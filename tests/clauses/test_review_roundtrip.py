@@ -35,14 +35,19 @@ print("STATE", run.state)
 
 @pytest.fixture(scope="module")
 def api_client():
+    # Every request is an admin's only inside this module; other tests start api-servers
+    # that must keep asking for a token, so the setting is removed again afterwards.
     os.environ["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS"] = "True"
     from airflow.api_fastapi.app import create_app
     from airflow.utils import db
     from fastapi.testclient import TestClient
 
-    db.resetdb()
-    with TestClient(create_app(apps="core")) as client:
-        yield client
+    try:
+        db.resetdb()
+        with TestClient(create_app(apps="core")) as client:
+            yield client
+    finally:
+        del os.environ["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS"]
 
 
 def _open_review(client, deadline: float, process: subprocess.Popen, log_path: Path) -> dict:

@@ -191,13 +191,14 @@ def record_match_acceptance_task(info: dict[str, Any], answer: dict[str, Any]) -
     decision = "accepted" if chosen == MATCH_OPTIONS[0] else "rejected"
     user = answer.get("responded_by_user") or {}
     dossier = Dossier(Path(info["dossier"]))
-    record_match_acceptance(
+    path = record_match_acceptance(
         dossier,
         decision=decision,
         comment=params.get("comment", ""),
         responded_by=user.get("name") or user.get("id", ""),
         responded_at=str(answer.get("responded_at") or ""),
     )
+    dossier.append_outputs("matching", [path], acceptance=decision, accepted_by=user.get("name") or user.get("id", ""))
     return {"decision": decision}
 
 
