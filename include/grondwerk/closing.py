@@ -61,7 +61,12 @@ def close_dossier(tender: TenderSpec, dossier: Dossier, *, outcome: str = "compl
         path.write_text(_summary_text(tender, manifest, language, outcome, reason), encoding="utf-8")
         paths.append(path)
     output_count = sum(len(entry["outputs"]) for entry in manifest.get("stages", {}).values())
-    status = "ok" if outcome == "completed" and not missing else "stopped" if outcome != "completed" else "warning"
+    if outcome != "completed":
+        status = "stopped"
+    elif missing:
+        status = "warning"
+    else:
+        status = "ok"
     nl_outcome = OUTCOMES_NL.get(outcome, outcome)
     en_outcome = OUTCOMES_EN.get(outcome, outcome)
     return StageResult(

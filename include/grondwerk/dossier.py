@@ -56,7 +56,7 @@ def safe_run_id(run_id: str) -> str:
 
 @dataclass
 class StageResult:
-    """What a stage reports to the dossier: small JSON summary, conclusion text and the files it wrote."""
+    """Report of one stage to the dossier: a small JSON summary, the conclusion text and the files it wrote."""
 
     summary: dict[str, Any]
     conclusion_nl: str

@@ -21,7 +21,7 @@ def project_root() -> Path:
 
 
 def dossier_root() -> Path:
-    """Return the folder that holds ``<tender reference>/<run id>/`` dossiers."""
+    """Return the root folder of the dossiers, laid out as ``<tender reference>/<run id>/``."""
     return Path(os.environ.get("GRONDWERK_DOSSIER_ROOT", project_root() / "dossiers")).resolve()
 
 

@@ -189,5 +189,6 @@ class Network:
         carry = (a_idx + 1 < self.A) & (nxt >= 0)
         carry &= (a_idx + 1) <= pb.k_dwell[k_idx]
         cap = np.rint(pb.k_capacity[k_idx[carry]] * FLOW_SCALE).astype(np.int64)
-        parts.append(make_arcs(CARRY, tails[carry], nxt[carry], cap, 0.0, -1, k=k_idx[carry], p=p_idx[carry]))
+        # A carry arc keeps its commodity in ``i``, so per-heap capacity rows can group the ages of one heap.
+        parts.append(make_arcs(CARRY, tails[carry], nxt[carry], cap, 0.0, -1, i=q_idx[carry], k=k_idx[carry], p=p_idx[carry]))
         return ArcSet.concat(parts)

@@ -158,9 +158,11 @@ def price_direct(net: Network, d: np.ndarray, tol: float = 0.0) -> ArcSet | None
         shift = (np.median(beta) - np.median(alpha)) / 2.0
         alpha += shift
         beta -= shift
-        # +1 unit of slack covers the rounding of costs to integers.
-        r_supply = (2.0 * alpha + 2.0) / unit
-        r_demand = (2.0 * beta + 2.0) / unit
+        # +2 units of slack cover the rounding of costs to integers. A negative ``tol`` also returns arcs
+        # whose reduced cost lies below -tol > 0, so the radius grows by that amount.
+        slack = 2.0 + max(0.0, -tol)
+        r_supply = (2.0 * alpha + slack) / unit
+        r_demand = (2.0 * beta + slack) / unit
         pairs = []
         demand_tree = cKDTree(np.column_stack([pb.dx[demand], pb.dy[demand]]))
         supply_tree = cKDTree(np.column_stack([pb.sx[supply], pb.sy[supply]]))
