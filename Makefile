@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.grondwerk-installed
 
-.PHONY: demo test install airflow bench clean-demo constraints
+.PHONY: demo test install airflow bench clean-demo constraints screenshots prodlike
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,12 +20,22 @@ demo: $(STAMP)
 	. ./env.sh && $(BIN)/grondwerk demo
 
 ## Run the test suite (needs PostgreSQL and Redis on 127.0.0.1, as on the development machines).
+## Installs Debian's Chromium for the browser tests when it can (root); without it they are skipped.
 test: $(STAMP)
+	-bash scripts/install-browser.sh
 	. ./env.sh && $(BIN)/pytest -q -p no:cacheprovider
+
+## Refresh the screenshots in docs/screenshots/ from the browser tests.
+screenshots: $(STAMP)
+	. ./env.sh && GRONDWERK_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots $(BIN)/pytest -q -p no:cacheprovider -m browser tests/web
 
 ## Start Airflow with its UI on http://127.0.0.1:8080 (api-server, scheduler, dag-processor, triggerer).
 airflow: $(STAMP)
 	. ./env.sh && bash scripts/airflow-local.sh
+
+## Production-like run on loopback: PostgreSQL, Redis, Celery workers, 20 tenders, worker kills.
+prodlike: $(STAMP)
+	. ./env.sh && $(BIN)/python -m grondwerk.orchestration.prodlike --tenders 20
 
 bench: $(STAMP)
 	. ./env.sh && $(BIN)/python bench/dag_overhead.py

@@ -30,7 +30,8 @@ def parse_time(dags_folder: Path, repeat: int) -> list[float]:
     )
     times = []
     for _ in range(repeat):
-        out = subprocess.run([sys.executable, "-c", probe, str(dags_folder)], capture_output=True, text=True, check=True).stdout.split()
+        stdout = subprocess.run([sys.executable, "-c", probe, str(dags_folder)], capture_output=True, text=True, check=True).stdout
+        out = stdout.strip().splitlines()[-1].split()
         if out[2] != "0":
             raise SystemExit(f"DAG import errors in {dags_folder}")
         times.append(float(out[0]))

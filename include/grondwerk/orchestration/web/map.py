@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 
 router = APIRouter()
 # Every Grondwerk role may look at the map; tests override this dependency.
-viewer = require_role("inkoper", "bodemteam", "datasteward", "toezicht")
+# The soil team judges match proposals; other roles see the outcome in the dossier.
+viewer = require_role("bodemteam")
 
 WIDTH, HEIGHT, MARGIN = 960, 640, 30
 COLOURS = {"supply": "#b5651d", "demand": "#2e7d32", "depot": "#1565c0", "disposal": "#6d4c41", "primary": "#f9a825"}
