@@ -88,7 +88,7 @@ class ProdLike:
     tenders: int = 20
     faults: bool = True
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="grondwerk-prodlike-")))
-    port: int = 8795
+    port: int = 0  # 0: a free port on 127.0.0.1
     components: dict[str, Component] = field(default_factory=dict)
     killed: list[dict] = field(default_factory=list)
     secrets_used: list[str] = field(default_factory=list)
@@ -98,6 +98,12 @@ class ProdLike:
         self.meta_db = f"grondwerk_prodlike_meta_{suffix}"
         self.store_db = f"grondwerk_prodlike_store_{suffix}"
         self.redis_db = str(8 + os.getpid() % 8)
+        if not self.port:
+            import socket
+
+            with socket.socket() as sock:
+                sock.bind(("127.0.0.1", 0))
+                self.port = sock.getsockname()[1]
 
     # --- setup -------------------------------------------------------------------------------
     def environment(self, extra: dict[str, str]) -> dict[str, str]:
@@ -251,7 +257,8 @@ class ProdLike:
         pattern = re.compile(re.escape(reference).encode())
         for folder in COMPARED_STAGE_FOLDERS:
             for path in sorted((dossier / folder).rglob("*")):
-                if path.is_file() and path.suffix in (".csv", ".json", ".html", ".md"):
+                # clauses.json carries the sha256 of the unmasked HTML, so it differs per tender by design.
+                if path.is_file() and path.suffix in (".csv", ".json", ".html", ".md") and path.name != "clauses.json":
                     content = pattern.sub(b"<REF>", path.read_bytes())
                     digests[str(path.relative_to(dossier))] = hashlib.sha256(content).hexdigest()
         return digests
@@ -334,7 +341,8 @@ class ProdLike:
 
     def check_duplicates(self, extra: dict[str, str]) -> list[str]:
         """No melding submitted twice at the DSO stand-in."""
-        response = requests.get(f"{extra['GRONDWERK_DSO_STANDIN_URL']}/_standin/state", timeout=30)
+        api_key = json.loads(extra["AIRFLOW_CONN_GRONDWERK_DSO"])["password"]
+        response = requests.get(f"{extra['GRONDWERK_DSO_STANDIN_URL']}/_standin/state", headers={_dso_api_key_header(): api_key}, timeout=30)
         if not response.ok:
             return [f"DSO stand-in gave no state ({response.status_code})"]
         state = response.json()
@@ -342,6 +350,12 @@ class ProdLike:
         if state["dubbel"]:
             return [f"{state['dubbel']} meldingen submitted more than once at the DSO stand-in"]
         return []
+
+
+def _dso_api_key_header() -> str:
+    from grondwerk.dso.rules import load_api
+
+    return load_api()["api_key_header"]
 
 
 def main(argv: list[str] | None = None) -> int:
