@@ -105,7 +105,7 @@ def tender_halte():
         read_inspection_task(info)
         return info
 
-    @task(task_id="check_quality", retries=0)
+    @task(task_id="check_quality")
     def check_quality(info):
         from grondwerk.orchestration.tasks import check_quality_task
 
@@ -172,7 +172,7 @@ def tender_halte():
             record_review_task(info, round_no, "approve", answer)
             return info
 
-        @task(task_id=f"clauses_rejected_{round_no}", retries=0)
+        @task(task_id=f"clauses_rejected_{round_no}")
         def clauses_rejected(info, round_no=round_no, **context):
             from grondwerk.orchestration.tasks import reject_clauses_task
 

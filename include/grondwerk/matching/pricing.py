@@ -22,8 +22,9 @@ from grondwerk.matching.network import NUM_CLASSES, ArcSet, Network
 log = logging.getLogger(__name__)
 
 CHUNK = 20_000
-# Upper bound on the estimated number of candidate pairs one radius query batch may return.
-HIT_BUDGET = 2_000_000
+# Target number of candidate pairs per radius query batch. At 2 million the batches of the 30k instance
+# took about 400 MB more peak memory than at 500,000 (bench/matching_bench.py, 2 cores).
+HIT_BUDGET = 500_000
 
 
 def _feasible_direct(net: Network, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -127,28 +128,38 @@ def _outflow_for_pairs(net: Network, k: np.ndarray, j: np.ndarray, d: np.ndarray
     return parts
 
 
-def _chunks_by_hits(active: np.ndarray, radii: np.ndarray, tree: cKDTree):
-    """Yield chunks of query indices whose estimated ball-query hits stay below HIT_BUDGET, to bound memory.
+class _HitChunks:
+    """Chunks of query indices whose expected ball-query hits stay near HIT_BUDGET, to bound memory.
 
-    The estimate assumes the targets are spread evenly over their bounding box, so it is rough in cities.
+    The first estimate assumes the targets are spread evenly over their bounding box, which is far off
+    in cities. After each chunk, ``record`` rescales the estimate by the hits actually returned so far.
     """
-    if not len(active):
-        return
-    width, height = np.maximum(tree.maxes - tree.mins, 1.0)
-    density = tree.n / (width * height)
-    estimate = np.minimum(np.pi * radii[active] ** 2 * density, tree.n) + 1
-    boundaries = np.searchsorted(np.cumsum(estimate), np.arange(HIT_BUDGET, estimate.sum() + HIT_BUDGET, HIT_BUDGET))
-    start = 0
-    for end in np.unique(np.append(np.minimum(boundaries, len(active)), len(active))):
-        end = max(int(end), start + 1)
-        if start >= len(active):
-            return
-        yield active[start:end]
-        start = end
+
+    def __init__(self, active: np.ndarray, radii: np.ndarray, tree: cKDTree):
+        self.active = active
+        width, height = np.maximum(tree.maxes - tree.mins, 1.0)
+        density = tree.n / (width * height)
+        self.estimate = np.minimum(np.pi * radii[active] ** 2 * density, tree.n) + 1
+        self.estimated = 0.0
+        self.actual = 0.0
+
+    def __iter__(self):
+        start = 0
+        while start < len(self.active):
+            # Until hits are known, the first chunk takes a quarter of the budget in case the estimate is low.
+            scale = self.actual / self.estimated if self.estimated else 4.0
+            expected = np.cumsum(self.estimate[start:]) * max(scale, 1e-3)
+            end = start + max(1, int(np.searchsorted(expected, HIT_BUDGET)))
+            self.estimated += float(self.estimate[start:end].sum())
+            yield self.active[start:end]
+            start = end
+
+    def record(self, hits: int) -> None:
+        self.actual += hits
 
 
 def price_direct(net: Network, d: np.ndarray, tol: float = 0.0) -> ArcSet | None:
-    """Return every feasible direct arc with negative reduced cost under potentials ``d`` (int cost units)."""
+    """Return every feasible direct arc whose reduced cost under potentials ``d`` is below ``-tol`` (int cost units)."""
     pb = net.problem
     unit = net.cost_scale * pb.params["cost_per_tkm"] * net.unit_km  # integer cost per straight-line metre
     found = []
@@ -158,11 +169,11 @@ def price_direct(net: Network, d: np.ndarray, tol: float = 0.0) -> ArcSet | None
         shift = (np.median(beta) - np.median(alpha)) / 2.0
         alpha += shift
         beta -= shift
-        # +2 units of slack cover the rounding of costs to integers. A negative ``tol`` also returns arcs
-        # whose reduced cost lies below -tol > 0, so the radius grows by that amount.
+        # An arc with c < alpha + beta also has c < alpha + max(beta), so each radius is the smaller of both bounds.
+        # The slack adds 2 units for the rounding of costs to integers and, for a negative ``tol``, the margin -tol.
         slack = 2.0 + max(0.0, -tol)
-        r_supply = (2.0 * alpha + slack) / unit
-        r_demand = (2.0 * beta + slack) / unit
+        r_supply = (np.minimum(2.0 * alpha, alpha + beta.max()) + slack) / unit
+        r_demand = (np.minimum(2.0 * beta, beta + alpha.max()) + slack) / unit
         pairs = []
         demand_tree = cKDTree(np.column_stack([pb.dx[demand], pb.dy[demand]]))
         supply_tree = cKDTree(np.column_stack([pb.sx[supply], pb.sy[supply]]))
@@ -170,12 +181,13 @@ def price_direct(net: Network, d: np.ndarray, tol: float = 0.0) -> ArcSet | None
             (demand_tree, demand, supply, r_supply, True),
             (supply_tree, supply, demand, r_demand, False),
         ):
-            active = np.flatnonzero(radii > 0)
-            for chunk in _chunks_by_hits(active, radii, tree):
+            chunks = _HitChunks(np.flatnonzero(radii > 0), radii, tree)
+            for chunk in chunks:
                 rows = queries[chunk]
                 points = np.column_stack([pb.sx[rows], pb.sy[rows]]) if from_supply else np.column_stack([pb.dx[rows], pb.dy[rows]])
                 hits = tree.query_ball_point(points, radii[chunk], workers=-1, return_sorted=False)
                 lengths = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
+                chunks.record(int(lengths.sum()))
                 if not lengths.sum():
                     continue
                 other = targets[np.concatenate([np.asarray(h, dtype=np.int64) for h in hits if len(h)])]
@@ -185,15 +197,17 @@ def price_direct(net: Network, d: np.ndarray, tol: float = 0.0) -> ArcSet | None
                 i, j = i[ok], j[ok]
                 cost = net.int_cost(pb.params["cost_per_tkm"] * net.km(pb.sx[i], pb.sy[i], pb.dx[j], pb.dy[j]))
                 neg = cost + d[i] - d[net.n + j] < -tol
-                pairs.append(np.column_stack([i[neg], j[neg]]))
+                pairs.append(net.direct_key(i[neg], j[neg]))
         if pairs:
             found.append(np.concatenate(pairs))
     if not found:
         return None
-    pairs = np.unique(np.concatenate(found), axis=0)
-    if not len(pairs):
+    # Both sides' queries can find the same pair, so keep each key once.
+    keys = np.unique(np.concatenate(found))
+    if not len(keys):
         return None
-    return net.direct_arcs(pairs[:, 0], pairs[:, 1])
+    i, j = np.divmod(keys, max(1, net.m))
+    return net.direct_arcs(i, j)
 
 
 def price_intake(net: Network, d: np.ndarray, tol: float = 0.0) -> list[ArcSet]:

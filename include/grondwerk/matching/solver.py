@@ -25,7 +25,7 @@ import time
 import numpy as np
 
 from grondwerk.matching import pricing
-from grondwerk.matching.network import CARRY, FLOW_SCALE, ArcSet, Network
+from grondwerk.matching.network import CARRY, DIRECT, FLOW_SCALE, INTAKE, OUTFLOW, ArcSet, Network
 from grondwerk.matching.instance import Problem
 
 log = logging.getLogger(__name__)
@@ -35,11 +35,14 @@ INITIAL_DEPOTS = 3
 MAX_ROUNDS = 60
 # In the first rounds, pricing also adds arcs whose reduced cost is below this fraction of the median
 # disposal / primary-sand cost per tonne, although they do not price out yet. The potentials of the
-# first sparse graph are far from the final ones, and these arcs are the ones that price out in later
+# first sparse graph are far from the final ones, and many of these arcs would price out in later
 # rounds. On the synthetic 10k instance this cut the rounds, and so the full min-cost flow solves,
 # from 5 to 3 (bench/matching_bench.py, docs/benchmarks-matching.md).
 ANTICIPATE_FRACTION = 0.1
 ANTICIPATE_ROUNDS = 2
+# Of the arcs that do not price out yet, each lot and each demand selects at most this many (lowest reduced
+# cost first), so the graph stays small when the first potentials are poor, as on the synthetic 100k instance.
+ANTICIPATE_PER_NODE = 5
 
 
 def _anticipation_margin(net: Network) -> float:
@@ -51,11 +54,29 @@ def _anticipation_margin(net: Network) -> float:
     return float(ANTICIPATE_FRACTION * np.median(penalty) * net.cost_scale)
 
 
-def _count_priced_out(net: Network, new: ArcSet, potentials: np.ndarray, tol: float) -> int:
-    """Count the arcs of ``new`` whose reduced cost is below ``-tol`` (candidates never include carry arcs)."""
+def _split_candidates(net: Network, new: ArcSet, potentials: np.ndarray, tol: float) -> tuple[int, ArcSet]:
+    """Return the number of arcs in ``new`` that price out and the arcs to add.
+
+    Arcs that price out (reduced cost below ``-tol``) are all added. Of the others, each lot and each
+    demand keeps its ANTICIPATE_PER_NODE arcs with the lowest reduced cost. Candidates are direct,
+    intake and outflow arcs, never carry arcs, so no capacity dual enters their reduced cost.
+    """
     d = np.asarray(potentials)
     rc = net.int_cost(new.cost) + d[new.tail] - d[new.head]
-    return int(np.count_nonzero(rc < -tol))
+    negative = rc < -tol
+    keep = negative.copy()
+    lot = np.where(np.isin(new.kind, (DIRECT, INTAKE)), new.i, -1)
+    demand = np.where(np.isin(new.kind, (DIRECT, OUTFLOW)), new.j, -1)
+    for owner in (lot, demand):
+        candidate = np.flatnonzero(~negative & (owner >= 0))
+        if not len(candidate):
+            continue
+        order = candidate[np.lexsort((rc[candidate], owner[candidate]))]
+        grouped = owner[order]
+        first_of_group = np.searchsorted(grouped, grouped, side="left")
+        rank = np.arange(len(order)) - first_of_group
+        keep[order[rank < ANTICIPATE_PER_NODE]] = True
+    return int(negative.sum()), _select(new, keep)
 
 
 class SolverError(RuntimeError):
@@ -227,7 +248,9 @@ def solve_problem(problem: Problem) -> dict:
         tol = 1e-6 * max(1.0, float(np.abs(cost_int).max(initial=1))) if use_lp else 0.0
         margin = _anticipation_margin(net) if round_number <= ANTICIPATE_ROUNDS else 0.0
         new = _price_full_graph(net, potentials, tol - margin, arcs)
-        priced_out = 0 if new is None else _count_priced_out(net, new, potentials, tol)
+        priced_out = 0
+        if new is not None:
+            priced_out, new = _split_candidates(net, new, potentials, tol)
         added = len(new) if priced_out else 0
         bound = _dual_bound(net, groups, arcs, cost_int, supplies, potentials, new, capacity_duals if use_lp else None)
         gap = max(0.0, (objective - bound) / max(abs(objective), 1.0))
@@ -256,6 +279,10 @@ def solve_problem(problem: Problem) -> dict:
         "method": _method_name(use_lp, groups),
         "seconds": time.perf_counter() - started,
     }
+
+
+def _select(arcs: ArcSet, mask: np.ndarray) -> ArcSet:
+    return ArcSet(*(getattr(arcs, name)[mask] for name in ArcSet.__dataclass_fields__))
 
 
 def _initial_graph(net: Network) -> ArcSet:
@@ -292,9 +319,15 @@ def _unique_arcs(arcs: ArcSet) -> ArcSet:
 
 
 def _drop_known(new: ArcSet, arcs: ArcSet) -> ArcSet | None:
-    known = arcs.kind.astype(np.int64) * (1 << 58) + arcs.key
+    """Return the arcs of ``new`` that are not in ``arcs``, each candidate key once."""
+    keyed = arcs.key >= 0
+    known = np.sort(arcs.kind[keyed].astype(np.int64) * (1 << 58) + arcs.key[keyed])
     candidate = new.kind.astype(np.int64) * (1 << 58) + new.key
-    keep = ~np.isin(candidate, known[arcs.key >= 0])
+    if len(known):
+        position = np.minimum(np.searchsorted(known, candidate), len(known) - 1)
+        keep = known[position] != candidate
+    else:
+        keep = np.ones(len(candidate), dtype=bool)
     _, first = np.unique(candidate[keep], return_index=True)
     index = np.flatnonzero(keep)[first]
     if not len(index):

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from grondwerk.dossier import Dossier, StageResult
+from grondwerk.errors import DataQualityError, GrondwerkError, InputError, ReviewRejected
 from grondwerk.tender import TenderSpec, validate_tender
 
 log = logging.getLogger(__name__)
@@ -33,12 +34,27 @@ def _load(info: dict[str, Any]) -> tuple[TenderSpec, Dossier]:
     return TenderSpec.from_json(info["tender"]), Dossier(Path(info["dossier"]))
 
 
+def _final(exc: GrondwerkError):
+    """Turn an error that a retry cannot cure (invalid input, failed data checks, a rejection) into a failure without retry."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    return AirflowFailException(str(exc))
+
+
 def run_stage(stage: str, info: dict[str, Any], body: Callable[[TenderSpec, Dossier], StageResult]) -> dict[str, Any]:
-    """Run ``body`` as ``stage``, record it in the manifest and return a short summary for XCom."""
+    """Run ``body`` as ``stage``, record it in the manifest and return a short summary for XCom.
+
+    Invalid input, failed data-quality checks and rejections fail the task at once;
+    anything else (a crash, a lost worker, a timeout) is retried by Airflow.
+    """
     tender, dossier = _load(info)
     started = _now()
     log.info("Stage %s started for tender %s in %s", stage, tender.reference, dossier.path)
-    result = body(tender, dossier)
+    try:
+        result = body(tender, dossier)
+    except (InputError, DataQualityError, ReviewRejected) as exc:
+        log.error("Stage %s of tender %s stopped: %s", stage, tender.reference, exc)
+        raise _final(exc) from exc
     finished = _now()
     dossier.record_stage(stage, result, started=started, finished=finished)
     log.info("Stage %s finished with status %s: %s", stage, result.status, result.conclusion_en)
@@ -52,7 +68,11 @@ def validate_tender_task(params: dict[str, Any], run_id: str, started_by: str | 
     the dossier pages show an inkoper only the dossiers they started.
     """
     raw = {key: value for key, value in params.items() if value not in (None, "", [])}
-    tender = validate_tender(raw, source="trigger-formulier")
+    try:
+        tender = validate_tender(raw, source="trigger-formulier")
+    except InputError as exc:
+        log.error("Tender of run %s is invalid: %s", run_id, exc)
+        raise _final(exc) from exc
     dossier = Dossier.for_run(tender.reference, run_id)
     dossier.set_header(tender_reference=tender.reference, run_id=run_id, dossier_path=str(dossier.path), started_by=started_by)
     info = {"tender": tender.to_json(), "dossier": str(dossier.path), "run_id": run_id}
@@ -168,13 +188,12 @@ def record_review_task(info: dict[str, Any], round_no: int, decision: str, answe
 
 def reject_clauses_task(info: dict[str, Any], round_no: int, answer: dict[str, Any]) -> None:
     """Record the rejection, close the dossier with the reason and stop the run."""
-    from grondwerk.errors import ReviewRejected
     from grondwerk.i18n import msg
 
     record_review_task(info, round_no, "reject", answer or {})
     reason = ((answer or {}).get("params_input") or {}).get("comment", "") or "(geen toelichting)"
     close_dossier_task(info, outcome="rejected", reason=reason)
-    raise ReviewRejected(msg("Het bodemteam heeft de bestekteksten afgewezen: {reason}", "The soil team rejected the clauses: {reason}", reason=reason))
+    raise _final(ReviewRejected(msg("Het bodemteam heeft de bestekteksten afgewezen: {reason}", "The soil team rejected the clauses: {reason}", reason=reason)))
 
 
 def match_task(info: dict[str, Any]) -> dict[str, Any]:
