@@ -20,8 +20,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def demo_dossier(demo_dir, session_dir) -> Path:
+def _run_demo(demo_dir: Path, session_dir: Path, review_answers: list[dict] | None = None) -> Path:
     from grondwerk.orchestration.cli_tender import run_tender
     from grondwerk.orchestration.standins import running_standins
 
@@ -35,7 +34,12 @@ def demo_dossier(demo_dir, session_dir) -> Path:
             "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
         })
-        return run_tender(demo_dir / "tender.yaml", auto_review=True, timeout_s=900, extra_env=extra)
+        return run_tender(demo_dir / "tender.yaml", auto_review=True, timeout_s=900, extra_env=extra, review_answers=review_answers)
+
+
+@pytest.fixture(scope="module")
+def demo_dossier(demo_dir, session_dir) -> Path:
+    return _run_demo(demo_dir, session_dir)
 
 
 @pytest.fixture(scope="module")
@@ -107,3 +111,24 @@ def test_closing_summary_is_dutch(demo_dossier):
     summary = (demo_dossier / "10_dossier" / "samenvatting.md").read_text(encoding="utf-8")
     assert summary.startswith("# Dossier KRW-2027-014: Herinrichting Spoorstraat Schoonhoven")
     assert "| 5 | classification | ok |" in summary
+
+
+def test_request_changes_then_approve(demo_dir, session_dir, demo_dossier):
+    """The soil team sends round 1 back with a new penalty; round 2 renders it and is approved."""
+    dossier = _run_demo(demo_dir, session_dir, review_answers=[
+        {"option": "Wijzigingen vragen", "comment": "Korting omhoog", "variables": {"boete_per_dag": 2500}},
+        {"option": "Goedkeuren", "comment": "Akkoord"},
+    ])
+    assert dossier != demo_dossier
+    round_1 = (dossier / "06_clauses" / "round-1" / "clauses.html").read_text(encoding="utf-8")
+    round_2 = (dossier / "06_clauses" / "round-2" / "clauses.html").read_text(encoding="utf-8")
+    assert "€ 2.500" in round_2
+    assert "€ 1.000" in round_1
+    assert round_1 != round_2
+    decision = json.loads((dossier / "07_review" / "decision.json").read_text(encoding="utf-8"))
+    assert decision["round"] == 2
+    assert decision["decision"] == "approve"
+    clauses_2 = json.loads((dossier / "06_clauses" / "round-2" / "clauses.json").read_text(encoding="utf-8"))
+    assert decision["sha256_approved"] == clauses_2["sha256"]
+    manifest = json.loads((dossier / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["stages"]["dossier"]["status"] == "ok"

@@ -67,8 +67,8 @@ def make_arcs(kind, tail, head, cap, cost, key, i=None, j=None, k=None, p=None) 
             return np.full(size, -1, dtype=dtype)
         return np.broadcast_to(np.asarray(values, dtype=dtype), (size,)).copy()
 
-    # Narrow types keep the arc arrays at 49 bytes per arc instead of 80: node numbers and indices fit in
-    # int32 (the min-cost flow solver numbers nodes with int32 too), while capacities and keys need int64.
+    # Narrow types keep the arc arrays at 49 bytes per arc instead of 80. Node numbers and indices fit in
+    # int32, while capacities (0.01 t units) and candidate keys need int64.
     return ArcSet(column(kind, np.int8), column(tail, np.int32), column(head, np.int32), column(cap), column(cost, float), column(key),
                   column(i, np.int32), column(j, np.int32), column(k, np.int32), column(p, np.int32))
 

@@ -22,8 +22,8 @@ from grondwerk.matching.network import NUM_CLASSES, ArcSet, Network
 log = logging.getLogger(__name__)
 
 CHUNK = 20_000
-# Target number of candidate pairs per radius query batch. At 2 million the batches of the 30k instance
-# took about 400 MB more peak memory than at 500,000 (bench/matching_bench.py, 2 cores).
+# Target number of candidate pairs per radius query batch. At 2 million, pricing on the synthetic 30k
+# instance peaked about 340 MB higher than at 500,000 (bench/matching_bench.py, 2 cores).
 HIT_BUDGET = 500_000
 
 
@@ -158,8 +158,35 @@ class _HitChunks:
         self.actual += hits
 
 
-def price_direct(net: Network, d: np.ndarray, tol: float = 0.0) -> ArcSet | None:
-    """Return every feasible direct arc whose reduced cost under potentials ``d`` is below ``-tol`` (int cost units)."""
+def lowest_per_group(group: np.ndarray, value: np.ndarray, limit: int) -> np.ndarray:
+    """Return a mask of the ``limit`` entries with the lowest ``value`` in each ``group`` (ties by position)."""
+    order = np.lexsort((value, group))
+    grouped = group[order]
+    rank = np.arange(len(order)) - np.searchsorted(grouped, grouped, side="left")
+    mask = np.zeros(len(group), dtype=bool)
+    mask[order[rank < limit]] = True
+    return mask
+
+
+def _limit_margin(net: Network, parts: list[ArcSet], d: np.ndarray, tol: float, owner: str, per_node: int | None) -> list[ArcSet]:
+    """Keep every arc of ``parts`` with a negative reduced cost and, of the arcs in the margin, the ``per_node`` lowest per ``owner``."""
+    if per_node is None or tol >= 0 or not parts:
+        return parts
+    arcs = ArcSet.concat(parts)
+    rc = net.int_cost(arcs.cost) + d[arcs.tail] - d[arcs.head]
+    keep = rc < 0
+    margin = np.flatnonzero(~keep)
+    keep[margin[lowest_per_group(getattr(arcs, owner)[margin], rc[margin], per_node)]] = True
+    return [ArcSet(*(getattr(arcs, name)[keep] for name in ArcSet.__dataclass_fields__))]
+
+
+def price_direct(net: Network, d: np.ndarray, tol: float = 0.0, per_node: int | None = None) -> ArcSet | None:
+    """Return feasible direct arcs whose reduced cost under potentials ``d`` is below ``-tol`` (int cost units).
+
+    With a negative ``tol`` and ``per_node``, every arc with a negative reduced cost is returned, but of
+    the arcs in the margin only those among the ``per_node`` lowest of their lot or their demand in each
+    query batch. This bounds memory when the potentials are poor.
+    """
     pb = net.problem
     unit = net.cost_scale * pb.params["cost_per_tkm"] * net.unit_km  # integer cost per straight-line metre
     found = []
@@ -196,8 +223,16 @@ def price_direct(net: Network, d: np.ndarray, tol: float = 0.0) -> ArcSet | None
                 ok = _feasible_direct(net, i, j)
                 i, j = i[ok], j[ok]
                 cost = net.int_cost(pb.params["cost_per_tkm"] * net.km(pb.sx[i], pb.sy[i], pb.dx[j], pb.dy[j]))
-                neg = cost + d[i] - d[net.n + j] < -tol
-                pairs.append(net.direct_key(i[neg], j[neg]))
+                rc = cost + d[i] - d[net.n + j]
+                keep = rc < -tol
+                if per_node is not None and tol < 0:
+                    # Arcs in the margin (0 <= rc < -tol) are optional. Keep those among the per_node lowest of
+                    # their lot or of their demand in this batch, a superset of the lowest over all batches.
+                    margin = np.flatnonzero(keep & (rc >= 0))
+                    keep[margin] = False
+                    for node in (i, j):
+                        keep[margin[lowest_per_group(node[margin], rc[margin], per_node)]] = True
+                pairs.append(net.direct_key(i[keep], j[keep]))
         if pairs:
             found.append(np.concatenate(pairs))
     if not found:
@@ -210,8 +245,11 @@ def price_direct(net: Network, d: np.ndarray, tol: float = 0.0) -> ArcSet | None
     return net.direct_arcs(i, j)
 
 
-def price_intake(net: Network, d: np.ndarray, tol: float = 0.0) -> list[ArcSet]:
-    """Return every supply -> depot intake arc with negative reduced cost."""
+def price_intake(net: Network, d: np.ndarray, tol: float = 0.0, per_node: int | None = None) -> list[ArcSet]:
+    """Return the supply -> depot intake arcs with a reduced cost below ``-tol``.
+
+    ``per_node`` limits the arcs in a positive margin as in ``price_direct``, per lot and batch of lots.
+    """
     pb = net.problem
     if not net.K:
         return []
@@ -234,6 +272,7 @@ def price_intake(net: Network, d: np.ndarray, tol: float = 0.0) -> list[ArcSet]:
         if not len(rows):
             continue
         ii = i[rows]
+        chunk_parts = []
         for offset in range(net.P):
             p = pb.s_from[ii] + offset
             ok = p <= pb.s_to[ii]
@@ -243,12 +282,16 @@ def price_intake(net: Network, d: np.ndarray, tol: float = 0.0) -> list[ArcSet]:
             arcs = net.intake_arcs(ii[ok], ks[ok], p[ok])
             neg = net.int_cost(arcs.cost) + d[arcs.tail] - d[arcs.head] < -tol
             if neg.any():
-                parts.append(ArcSet(*(getattr(arcs, name)[neg] for name in ArcSet.__dataclass_fields__)))
+                chunk_parts.append(ArcSet(*(getattr(arcs, name)[neg] for name in ArcSet.__dataclass_fields__)))
+        parts.extend(_limit_margin(net, chunk_parts, d, tol, "i", per_node))
     return parts
 
 
-def price_outflow(net: Network, d: np.ndarray, tol: float = 0.0) -> list[ArcSet]:
-    """Return every depot outflow -> demand arc with negative reduced cost."""
+def price_outflow(net: Network, d: np.ndarray, tol: float = 0.0, per_node: int | None = None) -> list[ArcSet]:
+    """Return the depot outflow -> demand arcs with a reduced cost below ``-tol``.
+
+    ``per_node`` limits the arcs in a positive margin as in ``price_direct``, per demand and batch of demands.
+    """
     pb = net.problem
     if not net.K or not net.m:
         return []
@@ -277,5 +320,5 @@ def price_outflow(net: Network, d: np.ndarray, tol: float = 0.0) -> list[ArcSet]
         cost = net.int_cost(cpt * km)
         rows, ks = np.nonzero(cost + per_combo[inverse.ravel()[j]] - d[net.n + j][:, None] < -tol)
         if len(rows):
-            parts.extend(_outflow_for_pairs(net, ks, j[rows], d=d, tol=tol))
+            parts.extend(_limit_margin(net, _outflow_for_pairs(net, ks, j[rows], d=d, tol=tol), d, tol, "j", per_node))
     return parts

@@ -69,13 +69,7 @@ def _split_candidates(net: Network, new: ArcSet, potentials: np.ndarray, tol: fl
     demand = np.where(np.isin(new.kind, (DIRECT, OUTFLOW)), new.j, -1)
     for owner in (lot, demand):
         candidate = np.flatnonzero(~negative & (owner >= 0))
-        if not len(candidate):
-            continue
-        order = candidate[np.lexsort((rc[candidate], owner[candidate]))]
-        grouped = owner[order]
-        first_of_group = np.searchsorted(grouped, grouped, side="left")
-        rank = np.arange(len(order)) - first_of_group
-        keep[order[rank < ANTICIPATE_PER_NODE]] = True
+        keep[candidate[pricing.lowest_per_group(owner[candidate], rc[candidate], ANTICIPATE_PER_NODE)]] = True
     return int(negative.sum()), _select(new, keep)
 
 
@@ -298,11 +292,13 @@ def _initial_graph(net: Network) -> ArcSet:
 def _price_full_graph(net: Network, potentials: np.ndarray, tol: float, arcs: ArcSet) -> ArcSet | None:
     """Return the arcs of the full graph that are not in ``arcs`` and have a reduced cost below ``-tol``."""
     new_parts = []
-    direct = pricing.price_direct(net, potentials, tol)
+    # Pricing keeps twice the final number per node, because arcs already in the graph also take places there
+    # and are dropped only afterwards.
+    direct = pricing.price_direct(net, potentials, tol, per_node=2 * ANTICIPATE_PER_NODE)
     if direct is not None:
         new_parts.append(direct)
-    new_parts.extend(pricing.price_intake(net, potentials, tol))
-    new_parts.extend(pricing.price_outflow(net, potentials, tol))
+    new_parts.extend(pricing.price_intake(net, potentials, tol, per_node=2 * ANTICIPATE_PER_NODE))
+    new_parts.extend(pricing.price_outflow(net, potentials, tol, per_node=2 * ANTICIPATE_PER_NODE))
     if not new_parts:
         return None
     return _drop_known(ArcSet.concat(new_parts), arcs)

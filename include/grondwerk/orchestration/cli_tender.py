@@ -72,8 +72,19 @@ class _StageProgress:
         self.bar.close()
 
 
-def run_tender(tender_file: Path, *, auto_review: bool, timeout_s: float, extra_env: dict[str, str] | None = None) -> Path:
-    """Run the halte for ``tender_file``; return the dossier folder. Raises on invalid input or a failed run."""
+def run_tender(
+    tender_file: Path,
+    *,
+    auto_review: bool,
+    timeout_s: float,
+    extra_env: dict[str, str] | None = None,
+    review_answers: list[dict] | None = None,
+) -> Path:
+    """Run the halte for ``tender_file``; return the dossier folder. Raises on invalid input or a failed run.
+
+    ``review_answers`` (with ``auto_review``) are the soil team's answers per review round, in order;
+    the default approves round 1.
+    """
     from grondwerk.orchestration import runner
 
     tender = load_tender_file(tender_file)
@@ -89,6 +100,8 @@ def run_tender(tender_file: Path, *, auto_review: bool, timeout_s: float, extra_
     reviewer = None
     if auto_review:
         reviewer = runner.AutoReviewer(env["AIRFLOW__API__BASE_URL"], "demo-bodemteam", passwords["demo-bodemteam"], tender.reference)
+        if review_answers:
+            reviewer.review_answers = review_answers
         reviewer.start()
     else:
         print(text(

@@ -324,6 +324,7 @@ class ProdLike:
                 references = [f"{conf['tender_reference']}-{n:02d}" for n in range(1, self.tenders + 1)]
                 problems += self.check_dossiers(references)
                 problems += self.check_duplicates(extra)
+                problems += self.check_store(references)
                 if self.faults:
                     not_killed = sorted(set(STAGE_TASKS) - {k["task_id"] for k in self.killed})
                     if not_killed:
@@ -343,6 +344,19 @@ class ProdLike:
         print(json.dumps(report, indent=2))
         return 1 if problems else 0
 
+    def check_store(self, references: list[str]) -> list[str]:
+        """Each tender's supply lots are in the regional store once: as many rows as the dossier says it published."""
+        counts = _store_counts(f"postgresql+psycopg2://postgres@127.0.0.1:5432/{self.store_db}", references)
+        problems = []
+        for reference in references:
+            manifests = list((self.workdir / "dossiers" / reference).glob("*/manifest.json"))
+            if len(manifests) != 1:
+                continue  # reported by check_dossiers
+            published = json.loads(manifests[0].read_text())["stages"].get("matching", {}).get("summary", {}).get("published_lots")
+            if published is None or counts.get(reference, 0) != published:
+                problems.append(f"{reference}: {counts.get(reference, 0)} supply rows in the store, dossier published {published}")
+        return problems
+
     def check_duplicates(self, extra: dict[str, str]) -> list[str]:
         """No melding submitted twice at the DSO stand-in."""
         api_key = json.loads(extra["AIRFLOW_CONN_GRONDWERK_DSO"])["password"]
@@ -354,6 +368,19 @@ class ProdLike:
         if state["dubbel"]:
             return [f"{state['dubbel']} meldingen submitted more than once at the DSO stand-in"]
         return []
+
+
+def _store_counts(store_url: str, references: list[str]) -> dict[str, int]:
+    from sqlalchemy import func, select
+
+    from grondwerk.db import get_engine
+    from grondwerk.matching.store import supply_table
+
+    with get_engine(store_url).connect() as connection:
+        rows = connection.execute(
+            select(supply_table.c.tender_reference, func.count()).where(supply_table.c.tender_reference.in_(references)).group_by(supply_table.c.tender_reference)
+        ).all()
+    return {reference: count for reference, count in rows}
 
 
 def _dso_api_key_header() -> str:
