@@ -63,6 +63,9 @@ def test_bro_and_inspection_counts(manifest):
     assert "554 analyses" in manifest["stages"]["inspection"]["conclusion"]["nl"]
     assert "194 onder de rapportagegrens" in manifest["stages"]["inspection"]["conclusion"]["nl"]
     assert inspection
+    delivered = manifest["stages"]["inspection"]["inputs"]
+    assert [Path(item["path"]).name for item in delivered] == ["SAD000000011742_sikb.xml"]
+    assert delivered[0]["sha256"] == sha256_file(Path(delivered[0]["path"]))
 
 
 def test_classes_of_the_real_samples(demo_dossier):

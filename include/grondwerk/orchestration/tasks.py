@@ -41,7 +41,12 @@ def _final(exc: GrondwerkError):
     return AirflowFailException(str(exc))
 
 
-def run_stage(stage: str, info: dict[str, Any], body: Callable[[TenderSpec, Dossier], StageResult]) -> dict[str, Any]:
+def run_stage(
+    stage: str,
+    info: dict[str, Any],
+    body: Callable[[TenderSpec, Dossier], StageResult],
+    inputs: list[Path] | None = None,
+) -> dict[str, Any]:
     """Run ``body`` as ``stage``, record it in the manifest and return a short summary for XCom.
 
     Invalid input, failed data-quality checks and rejections fail the task at once;
@@ -56,7 +61,7 @@ def run_stage(stage: str, info: dict[str, Any], body: Callable[[TenderSpec, Doss
         log.error("Stage %s of tender %s stopped: %s", stage, tender.reference, exc)
         raise _final(exc) from exc
     finished = _now()
-    dossier.record_stage(stage, result, started=started, finished=finished)
+    dossier.record_stage(stage, result, started=started, finished=finished, inputs=inputs)
     log.info("Stage %s finished with status %s: %s", stage, result.status, result.conclusion_en)
     return {"stage": stage, "status": result.status, "conclusion_nl": result.conclusion_nl, "conclusion_en": result.conclusion_en}
 
@@ -81,6 +86,8 @@ def validate_tender_task(params: dict[str, Any], run_id: str, started_by: str | 
         folder = dossier.stage_dir("tender", clean=True)
         path = folder / "tender.json"
         path.write_text(json.dumps(tender.to_json(), indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
+        form = folder / "trigger_form.json"
+        form.write_text(json.dumps(params, indent=2, ensure_ascii=False, sort_keys=True, default=str) + "\n", encoding="utf-8")
         area_ha = tender.area_polygon().area / 10_000
         summary = {
             "reference": tender.reference,
@@ -102,7 +109,7 @@ def validate_tender_task(params: dict[str, Any], run_id: str, started_by: str | 
                 f"project area {area_ha:.1f} ha, {tender.released_volume_m3:g} m³ released, {tender.needed_volume_m3:g} m³ needed, "
                 f"{len(tender.inspection_files)} inspection file(s)."
             ),
-            outputs=[path],
+            outputs=[path, form],
         )
 
     run_stage("tender", info, body)
@@ -120,7 +127,9 @@ def pull_bro_task(info: dict[str, Any]) -> dict[str, Any]:
 def read_inspection_task(info: dict[str, Any]) -> dict[str, Any]:
     from grondwerk.inspection.stage import run_inspection_stage
 
-    return run_stage("inspection", info, run_inspection_stage)
+    # The delivered files are recorded with their sha256, so the dossier proves what was read.
+    inputs = [Path(path) for path in info["tender"].get("inspection_files", [])]
+    return run_stage("inspection", info, run_inspection_stage, inputs=inputs)
 
 
 def check_quality_task(info: dict[str, Any]) -> dict[str, Any]:
