@@ -1,39 +1,19 @@
 """The review loop of ``tender_halte`` (render → review → render again → approve) on its own, for the REST round trip test.
 
-It uses the task adapters, HITL options and params of the real DAG. It
-starts from a dossier that already contains the classification output, so no
-BRO, inspection or classification stage runs. Unlike the real DAG, it reads
-the reviewer's response from the XCom ``answer`` that ``ReviewBranchOperator``
-pushes, because HITLBranchOperator returns only the branch task ids.
+It uses the task adapters, the review operator, HITL options and params of
+the real DAG. It starts from a dossier that already contains the
+classification output, so no BRO, inspection or classification stage runs.
 """
 
 from __future__ import annotations
 
 import pendulum
-from airflow.providers.standard.operators.hitl import HITLBranchOperator
 from airflow.sdk import Param, dag, task
+
+from grondwerk.orchestration.operators import ReviewBranchOperator
 
 REVIEW_OPTIONS = ["Goedkeuren", "Wijzigingen vragen", "Afwijzen"]
 ROUNDS = 2
-
-
-class ReviewBranchOperator(HITLBranchOperator):
-    """HITLBranchOperator that also stores the reviewer's response as XCom ``answer``.
-
-    HITLBranchOperator (providers-standard 1.21.0) returns only the task ids
-    to branch to, so downstream tasks cannot read the comment, variants and
-    variables from its return value.
-    """
-
-    def execute_complete(self, context, event):
-        answer = {
-            "chosen_options": list(event["chosen_options"]),
-            "params_input": dict(event["params_input"] or {}),
-            "responded_at": event["responded_at"].isoformat(),
-            "responded_by_user": dict(event["responded_by_user"] or {}),
-        }
-        context["ti"].xcom_push(key="answer", value=answer)
-        return super().execute_complete(context, event)
 
 
 @dag(dag_id="clause_review", schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz="UTC"), catchup=False, params={"info": Param({}, type="object")})
