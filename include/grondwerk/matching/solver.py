@@ -37,7 +37,7 @@ MAX_ROUNDS = 60
 # disposal / primary-sand cost per tonne, although they do not price out yet. The potentials of the
 # first sparse graph are far from the final ones, and many of these arcs would price out in later
 # rounds. On the synthetic 10k instance this cut the rounds, and so the full min-cost flow solves,
-# from 5 to 3 (bench/matching_bench.py, docs/benchmarks-matching.md).
+# from 5 to 3 (bench/matching_bench.py, docs/benchmarks.md).
 ANTICIPATE_FRACTION = 0.1
 ANTICIPATE_ROUNDS = 2
 # Of the arcs that do not price out yet, each lot and each demand selects at most this many (lowest reduced
