@@ -39,3 +39,11 @@ def session_dir() -> Path:
 @pytest.fixture(scope="session")
 def demo_dir() -> Path:
     return ROOT / "examples" / "demo"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Remove the session's Airflow home, dossiers and store unless GRONDWERK_KEEP_TEST_DIR is set."""
+    import shutil
+
+    if not os.environ.get("GRONDWERK_KEEP_TEST_DIR"):
+        shutil.rmtree(_SESSION_DIR, ignore_errors=True)
