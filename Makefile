@@ -1,5 +1,6 @@
 # Grondwerk: the two everyday commands are `make demo` and `make test`.
 # Both create the virtual environment and install on first use.
+SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -109,14 +110,30 @@ def _parse_date(raw: dict[str, Any], key: str, source: str) -> dt.date:
         ) from None
 
 
+# Sanity bound, not a legal limit: more than the Netherlands' yearly soil flow (about 60 Mt) in one tender is a typing error.
+MAX_VOLUME_M3 = 100_000_000
+
+
 def _parse_volume(raw: dict[str, Any], key: str, source: str) -> float:
     value = raw.get(key)
+    if isinstance(value, str) or isinstance(value, bool) or value is None:
+        # A quoted "1.800" is ambiguous (Dutch thousands dot or decimal point), so only bare numbers are accepted.
+        raise _invalid(
+            source, key, value,
+            "'{value}' in veld '{field}' is geen getal (m³); schrijf een getal zonder aanhalingstekens en zonder duizendtalpunt, bijvoorbeeld 1800",
+            "'{value}' in field '{field}' is not a number (m³); write a bare number without quotes or thousands separator, for example 1800",
+        )
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise _invalid(source, key, value, "'{value}' in veld '{field}' is geen getal (m³)", "'{value}' in field '{field}' is not a number (m³)") from None
-    if number < 0 or number != number:
-        raise _invalid(source, key, value, "volume in veld '{field}' moet 0 of meer m³ zijn, niet {value}", "volume in field '{field}' must be 0 m³ or more, not {value}")
+    if not math.isfinite(number) or number < 0 or number > MAX_VOLUME_M3:
+        raise _invalid(
+            source, key, value,
+            "volume in veld '{field}' moet tussen 0 en {max} m³ liggen, niet {value}",
+            "volume in field '{field}' must be between 0 and {max} m³, not {value}",
+            max=MAX_VOLUME_M3,
+        )
     return number
 
 
@@ -277,13 +294,28 @@ def load_tender_file(path: str | Path) -> TenderSpec:
     import yaml
 
     path = Path(path)
+    if path.is_dir():
+        raise InputError(msg("dit is een map, geen tenderbestand", "this is a folder, not a tender file"), file=str(path))
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(msg("tenderbestand niet gevonden", "tender file not found"), file=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            msg("bestand is geen UTF-8-tekst (byte {offset}); sla het op als UTF-8", "file is not UTF-8 text (byte {offset}); save it as UTF-8", offset=exc.start),
+            file=str(path),
+        ) from None
     try:
         raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"{mark.line + 1}:{mark.column + 1}" if mark else "?"
+        raise InputError(
+            msg("geen geldige YAML op regel:kolom {where} ({error})", "not valid YAML at line:column {where} ({error})", where=where, error=exc.problem or exc.context),
+            file=str(path),
+        ) from None
+    except (yaml.YAMLError, ValueError) as exc:
+        # PyYAML raises ValueError for impossible dates such as 2027-02-30.
         raise InputError(msg("geen geldige YAML: {error}", "not valid YAML: {error}", error=str(exc).splitlines()[0]), file=str(path)) from None
     if not isinstance(raw, dict):
         raise InputError(msg("tenderbestand moet velden bevatten (sleutel: waarde)", "tender file must contain fields (key: value)"), file=str(path))

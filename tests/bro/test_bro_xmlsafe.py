@@ -9,21 +9,28 @@ from grondwerk.bro.xmlsafe import parse_xml_bytes, parse_xml_file
 from grondwerk.errors import InputError
 
 
-def test_entity_expansion_not_resolved():
+def test_entity_expansion_is_rejected():
     data = (
         b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
         b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><r>&c;</r>'
     )
-    root = parse_xml_bytes(data, source="bomb.xml")
-    assert "aaaaaaaaaa" not in (root.text or "")
+    with pytest.raises(InputError, match="DOCTYPE") as caught:
+        parse_xml_bytes(data, source="bomb.xml")
+    assert caught.value.file == "bomb.xml"
 
 
-def test_external_entity_not_read(tmp_path):
+def test_external_entity_is_rejected_unread(tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("SECRET-CONTENT", encoding="utf-8")
     data = f'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file://{secret}">]><r>&x;</r>'.encode()
-    root = parse_xml_bytes(data, source="xxe.xml")
-    assert "SECRET-CONTENT" not in (root.text or "")
+    with pytest.raises(InputError, match="DOCTYPE") as caught:
+        parse_xml_bytes(data, source="xxe.xml")
+    assert "SECRET-CONTENT" not in str(caught.value)
+
+
+def test_doctype_after_root_start_is_text_not_declaration():
+    root = parse_xml_bytes(b"<r>&lt;!DOCTYPE is only text here</r>", source="ok.xml")
+    assert root.text == "<!DOCTYPE is only text here"
 
 
 def test_size_limit_message(tmp_path, monkeypatch):

@@ -59,7 +59,10 @@ def test_feature_collection_with_one_polygon_is_accepted():
         ("tender_reference", "KRW 2027/14", "mag alleen letters"),
         ("works_start", "1-3-2027", "geen datum"),
         ("works_end", "2027-02-01", "vóór de start"),
-        ("released_volume_m3", -5, "0 of meer"),
+        ("released_volume_m3", -5, "tussen 0 en 100000000 m³"),
+        ("released_volume_m3", float("inf"), "tussen 0 en 100000000 m³"),
+        ("released_volume_m3", 10**400, "geen getal"),
+        ("released_volume_m3", "1.800", "zonder duizendtalpunt"),
         ("needed_volume_m3", "veel", "geen getal"),
         ("accepted_classes", ["schoon"], "klasse 'schoon' onbekend"),
         ("project_area", {"type": "Point", "coordinates": [1, 2]}, "Polygon"),
@@ -106,3 +109,23 @@ def test_yaml_file_errors(tmp_path):
     (tmp_path / "keuring.xml").write_text("<x/>")
     relative.write_text(yaml.safe_dump(base_tender(inspection_files=["keuring.xml"])))
     assert load_tender_file(relative).inspection_files == (str(tmp_path / "keuring.xml"),)
+
+
+def test_tender_file_encoding_and_date_errors(tmp_path):
+    latin1 = tmp_path / "latin1.yaml"
+    latin1.write_bytes("project_name: Café\n".encode("latin-1"))
+    with pytest.raises(InputError, match="geen UTF-8"):
+        load_tender_file(latin1)
+    impossible = tmp_path / "date.yaml"
+    impossible.write_text("works_start: 2027-02-30\n")
+    with pytest.raises(InputError, match="geen geldige YAML"):
+        load_tender_file(impossible)
+    with pytest.raises(InputError, match="een map"):
+        load_tender_file(tmp_path)
+
+
+def test_yaml_error_names_line_and_column(tmp_path):
+    broken = tmp_path / "t.yaml"
+    broken.write_text("a: 1\nb: [unclosed\n")
+    with pytest.raises(InputError, match=r"regel:kolom 3:1"):
+        load_tender_file(broken)

@@ -190,7 +190,7 @@ def test_unknown_unit_quarantined(sad_file, tmp_path):
     assert "pond/el" in data.quarantine.iloc[0].reason_en
 
 
-def test_external_entity_not_resolved(tmp_path):
+def test_external_entity_rejected_unread(tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET", encoding="utf-8")
     path = tmp_path / "xxe.xml"
@@ -202,9 +202,9 @@ def test_external_entity_not_resolved(tmp_path):
         "</imsikb0101:Project></imsikb0101:featureMember></imsikb0101:FeatureCollectionIMSIKB0101>",
         encoding="utf-8",
     )
-    data = read_inspection(path)
-    assert "TOP-SECRET" not in data.summary["investigation_id"]
-    assert data.summary["rows_in"] == 0
+    with pytest.raises(InputError, match="DOCTYPE") as caught:
+        read_inspection(path)
+    assert "TOP-SECRET" not in str(caught.value)
 
 
 def test_size_limit_reported(sikb_file, monkeypatch):
@@ -299,3 +299,16 @@ def test_unknown_parameter_kept_and_reported(sad_file, tmp_path):
     codes = set(data.analyses.parameter_code)
     assert "SIKB-99999" in codes
     assert "SIKB-volumeFractie" in codes
+
+
+def test_doctype_with_entity_is_rejected(tmp_path, demo_dir):
+    """An entity would be dropped silently (and a sample lose its id), so any DOCTYPE is refused."""
+    from grondwerk.errors import InputError
+    from grondwerk.inspection import read_inspection
+
+    source = (demo_dir / "inspection" / "SAD000000011742_sikb.xml").read_text(encoding="utf-8")
+    prolog_end = source.index("?>") + 2
+    hostile = tmp_path / "xxe.xml"
+    hostile.write_text(source[:prolog_end] + '<!DOCTYPE x [<!ENTITY x SYSTEM "file:///etc/hostname">]>' + source[prolog_end:], encoding="utf-8")
+    with pytest.raises(InputError, match="DOCTYPE"):
+        read_inspection(hostile)

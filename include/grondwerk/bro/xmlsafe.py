@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from grondwerk.errors import InputError
@@ -21,6 +22,29 @@ def max_xml_bytes() -> int:
     return int(configured) if configured else DEFAULT_MAX_XML_BYTES
 
 
+_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
+_FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
+
+
+def reject_doctype(head: bytes, *, source: str) -> None:
+    """Raise ``InputError`` when the document declares a DOCTYPE (and so possibly entities) before its root element.
+
+    BRO and SIKB0101 documents never carry one. Refusing it is safer than parsing
+    with entities dropped, which would silently lose the text they stand for.
+    """
+    doctype = _DOCTYPE.search(head)
+    first = _FIRST_ELEMENT.search(head)
+    if doctype and (first is None or doctype.start() < first.start()):
+        raise InputError(
+            msg(
+                "XML met een DOCTYPE-declaratie (DTD of entiteiten) wordt geweigerd; lever het bestand zonder DOCTYPE aan",
+                "XML with a DOCTYPE declaration (DTD or entities) is rejected; deliver the file without a DOCTYPE",
+            ),
+            file=source,
+            record="DOCTYPE",
+        )
+
+
 def parse_xml_bytes(data: bytes, *, source: str, limit: int | None = None):
     """Parse ``data`` into an lxml root element without resolving entities, loading a DTD or using the network.
 
@@ -32,6 +56,7 @@ def parse_xml_bytes(data: bytes, *, source: str, limit: int | None = None):
     limit = max_xml_bytes() if limit is None else limit
     if len(data) > limit:
         raise _too_large(source, len(data), limit)
+    reject_doctype(data[:1 << 20], source=source)
     parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,

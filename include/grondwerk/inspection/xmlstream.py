@@ -47,7 +47,11 @@ def iterparse(path: Path, events: tuple[str, ...] = ("end",), tags: tuple[str, .
     """
     from lxml import etree
 
+    from grondwerk.bro.xmlsafe import reject_doctype
+
     check_size(path)
+    with open(path, "rb") as handle:
+        reject_doctype(handle.read(1 << 20), source=str(path))
     return etree.iterparse(
         str(path),
         events=events,

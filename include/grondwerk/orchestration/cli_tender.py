@@ -25,6 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run = tender_sub.add_parser("run", help=text("de grondhalte voor één aanbesteding uitvoeren (airflow dags test)", "run the halte for one tender (airflow dags test)"))
     run.add_argument("tender_file", metavar="TENDER.yaml", help=text("aanbesteding als YAML", "tender as YAML"))
     run.add_argument("--auto-review", action="store_true", help=text("beoordelingen automatisch goedkeuren als demo-bodemteam (voor demo en tests)", "approve reviews automatically as demo-bodemteam (demo and tests)"))
+    run.add_argument("--standins", action="store_true", help=text("lokale vervangservers voor BRO en DSO gebruiken in plaats van de Airflow-connections grondwerk_bro en grondwerk_dso", "use local BRO and DSO stand-ins instead of the Airflow connections grondwerk_bro and grondwerk_dso"))
     run.add_argument("--timeout", type=float, default=1800.0, help=text("maximale looptijd in seconden (standaard 1800)", "maximum run time in seconds (default 1800)"))
     run.set_defaults(func=_run_command)
 
@@ -158,9 +159,36 @@ def _print_summary(dossier: Path, manifest: dict) -> None:
         print(f"  {entry['order']:2d}. {stage:<15} [{entry['status']}] {entry['conclusion'][language]}")
 
 
+def _check_connections(env: dict[str, str]) -> None:
+    """Fail before the run when the DSO connection is missing, instead of deep inside stage 9."""
+    from grondwerk.orchestration import runner
+    from grondwerk.orchestration.connections import DSO_CONN_ID
+
+    if f"AIRFLOW_CONN_{DSO_CONN_ID.upper()}" in env:
+        return
+    found = runner.subprocess.run(runner.airflow_command("connections", "get", DSO_CONN_ID), env=env, capture_output=True)
+    if found.returncode != 0:
+        raise InputError(msg(
+            "Airflow-connection '{conn}' ontbreekt: maak hem aan (airflow connections add {conn} --conn-uri https://HOST --conn-password API-SLEUTEL) of gebruik --standins",
+            "Airflow connection '{conn}' is missing: create it (airflow connections add {conn} --conn-uri https://HOST --conn-password API_KEY) or use --standins",
+            conn=DSO_CONN_ID,
+        ), record=DSO_CONN_ID)
+
+
 def _run_command(args: argparse.Namespace) -> int:
     if getattr(args, "tender_command", None) != "run" and not hasattr(args, "tender_file"):
         raise InputError(msg("gebruik: grondwerk tender run TENDER.yaml", "usage: grondwerk tender run TENDER.yaml"))
+    load_tender_file(Path(args.tender_file))  # invalid input fails here, before anything starts
+    if args.standins:
+        from grondwerk.orchestration.standins import running_standins
+
+        with running_standins() as extra_env:
+            dossier = run_tender(Path(args.tender_file), auto_review=args.auto_review, timeout_s=args.timeout, extra_env=extra_env)
+        _print_summary(dossier, json.loads((dossier / "manifest.json").read_text(encoding="utf-8")))
+        return 0
+    from grondwerk.orchestration import runner
+
+    _check_connections(runner.airflow_env())
     dossier = run_tender(Path(args.tender_file), auto_review=args.auto_review, timeout_s=args.timeout)
     _print_summary(dossier, json.loads((dossier / "manifest.json").read_text(encoding="utf-8")))
     return 0

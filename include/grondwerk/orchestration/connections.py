@@ -34,11 +34,11 @@ class Endpoint:
 
 def _endpoint(conn_id: str, default_url: str | None) -> Endpoint:
     from airflow.sdk import Connection
-    from airflow.sdk.exceptions import AirflowRuntimeError
+    from airflow.sdk.exceptions import AirflowNotFoundException, AirflowRuntimeError
 
     try:
         conn = Connection.get(conn_id)
-    except AirflowRuntimeError:
+    except (AirflowNotFoundException, AirflowRuntimeError):
         conn = None
     if conn is None:
         if default_url is None:
