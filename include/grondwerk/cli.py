@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 
+from grondwerk import settings
 from grondwerk.errors import GrondwerkError, InputError
 from grondwerk.i18n import text
 
@@ -30,6 +31,29 @@ COMMAND_MODULES = (
 
 log = logging.getLogger(__name__)
 
+# Dutch for argparse's own texts (Python 3.11); argparse looks them up through gettext.
+ARGPARSE_NL = {
+    "usage: ": "gebruik: ",
+    "positional arguments": "argumenten",
+    "options": "opties",
+    "show this help message and exit": "toon deze hulp en stop",
+    "the following arguments are required: %s": "deze argumenten ontbreken: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "ongeldige keuze: %(value)r (kies uit %(choices)s)",
+    "unrecognized arguments: %s": "onbekende argumenten: %s",
+    "expected one argument": "verwacht één waarde",
+    "argument %(argument_name)s: %(message)s": "argument %(argument_name)s: %(message)s",
+    "invalid %(type)s value: %(value)r": "ongeldige waarde voor %(type)s: %(value)r",
+    "ambiguous option: %(option)s could match %(matches)s": "dubbelzinnige optie: %(option)s past bij %(matches)s",
+    "not allowed with argument %s": "niet toegestaan samen met argument %s",
+}
+
+
+def _translate_argparse() -> None:
+    """Make argparse's own texts Dutch unless GRONDWERK_LANG=en."""
+    if settings.language() == "en":
+        return
+    argparse._ = lambda message: ARGPARSE_NL.get(message, message)
+
 
 class DutchArgumentParser(argparse.ArgumentParser):
     """Argument parser whose usage errors exit with status 2 and a one-line message in the user's language."""
@@ -41,6 +65,7 @@ class DutchArgumentParser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    _translate_argparse()
     parser = DutchArgumentParser(
         prog="grondwerk",
         description=text(

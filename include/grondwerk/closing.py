@@ -6,7 +6,7 @@ and English (``summary.en.md``), and flags stages that are missing.
 
 from __future__ import annotations
 
-from grondwerk.dossier import STAGES, Dossier, StageResult
+from grondwerk.dossier import STAGE_LABELS, STAGES, STATUS_LABELS, Dossier, StageResult, label
 from grondwerk.tender import TenderSpec
 
 OUTCOMES_NL = {"completed": "afgerond", "rejected": "gestopt: bestekteksten afgewezen"}
@@ -41,11 +41,12 @@ def _summary_text(tender: TenderSpec, manifest: dict, language: str, outcome: st
     missing = "ontbreekt" if language == "nl" else "missing"
     for number, stage in enumerate(STAGES[:-1], start=1):
         entry = stages.get(stage)
+        name = label(STAGE_LABELS, stage, language)
         if entry is None:
-            lines.append(f"| {number} | {stage} | {missing} | |")
+            lines.append(f"| {number} | {name} | {missing} | |")
             continue
         conclusion = entry["conclusion"][language].replace("|", "/").replace("\n", " ")
-        lines.append(f"| {number} | {stage} | {entry['status']} | {conclusion} |")
+        lines.append(f"| {number} | {name} | {label(STATUS_LABELS, entry['status'], language)} | {conclusion} |")
     return "\n".join(lines) + "\n"
 
 
@@ -71,9 +72,10 @@ def close_dossier(tender: TenderSpec, dossier: Dossier, *, outcome: str = "compl
     en_outcome = OUTCOMES_EN.get(outcome, outcome)
     return StageResult(
         summary={"outcome": outcome, "reason": reason, "stages_recorded": recorded, "stages_missing": missing, "output_files": output_count},
-        conclusion_nl=f"Dossier {nl_outcome}: {len(recorded)} van {len(STAGES) - 1} stappen vastgelegd, {output_count} bestanden met sha256."
+        # The closing stage counts itself: it is recorded by the caller right after this returns.
+        conclusion_nl=f"Dossier {nl_outcome}: {len(recorded) + 1} van {len(STAGES)} stappen vastgelegd, {output_count} bestanden met sha256."
         + (f" Ontbrekend: {', '.join(missing)}." if missing else ""),
-        conclusion_en=f"Dossier {en_outcome}: {len(recorded)} of {len(STAGES) - 1} stages recorded, {output_count} files with sha256."
+        conclusion_en=f"Dossier {en_outcome}: {len(recorded) + 1} of {len(STAGES)} stages recorded, {output_count} files with sha256."
         + (f" Missing: {', '.join(missing)}." if missing else ""),
         outputs=paths,
         status=status,

@@ -41,6 +41,28 @@ STAGES = (
 )
 
 
+# What users read for each stage and status: (Dutch, English).
+STAGE_LABELS = {
+    "tender": ("aanbesteding", "tender"),
+    "bro": ("BRO-gegevens", "BRO data"),
+    "inspection": ("keuringsgegevens", "inspection data"),
+    "quality": ("datakwaliteit", "data quality"),
+    "classification": ("classificatie", "classification"),
+    "clauses": ("bestekteksten", "tender clauses"),
+    "review": ("beoordeling", "review"),
+    "matching": ("matching", "matching"),
+    "meldingen": ("meldingen", "meldingen"),
+    "dossier": ("dossier", "dossier"),
+}
+STATUS_LABELS = {"ok": ("ok", "ok"), "warning": ("waarschuwing", "warning"), "stopped": ("gestopt", "stopped")}
+
+
+def label(table: dict[str, tuple[str, str]], key: str, language: str) -> str:
+    """Return the Dutch or English label of a stage or status; the key itself when unknown."""
+    pair = table.get(key)
+    return key if pair is None else pair[0 if language == "nl" else 1]
+
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:

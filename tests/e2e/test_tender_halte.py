@@ -113,7 +113,8 @@ def test_meldingen_accepted_by_the_dso_standin(demo_dossier):
 def test_closing_summary_is_dutch(demo_dossier):
     summary = (demo_dossier / "10_dossier" / "samenvatting.md").read_text(encoding="utf-8")
     assert summary.startswith("# Dossier KRW-2027-014: Herinrichting Spoorstraat Schoonhoven")
-    assert "| 5 | classification | ok |" in summary
+    assert "| 5 | classificatie | ok |" in summary
+    assert "| 4 | datakwaliteit | waarschuwing |" in summary
 
 
 def test_request_changes_then_approve(demo_dir, session_dir, demo_dossier):

@@ -11,7 +11,7 @@ from pathlib import Path
 import requests
 
 from grondwerk import settings
-from grondwerk.dossier import STAGES
+from grondwerk.dossier import STAGE_LABELS, STAGES, STATUS_LABELS, label
 from grondwerk.errors import GrondwerkError, InputError
 from grondwerk.i18n import msg, text
 from grondwerk.tender import load_tender_file
@@ -153,10 +153,11 @@ def _print_summary(dossier: Path, manifest: dict) -> None:
     print(text(f"Dossier: {dossier}", f"Dossier: {dossier}"))
     for stage in STAGES:
         entry = manifest.get("stages", {}).get(stage)
+        name = label(STAGE_LABELS, stage, language)
         if entry is None:
-            print(f"  {STAGES.index(stage) + 1:2d}. {stage:<15} {text('niet uitgevoerd', 'not run')}")
+            print(f"  {STAGES.index(stage) + 1:2d}. {name:<17} {text('niet uitgevoerd', 'not run')}")
             continue
-        print(f"  {entry['order']:2d}. {stage:<15} [{entry['status']}] {entry['conclusion'][language]}")
+        print(f"  {entry['order']:2d}. {name:<17} [{label(STATUS_LABELS, entry['status'], language)}] {entry['conclusion'][language]}")
 
 
 def _check_connections(env: dict[str, str]) -> None:
