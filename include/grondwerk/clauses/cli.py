@@ -35,13 +35,14 @@ def render_command(args: argparse.Namespace) -> int:
     from grondwerk.clauses.catalogue import load_catalogue
     from grondwerk.clauses.facts import load_partijen, normalise_flows, partijen_from_tender
     from grondwerk.clauses.render import DOCUMENT_TITLE, render_clauses
-    from grondwerk.clauses.stage import _read_json, write_rendered
+    from grondwerk.clauses.stage import write_rendered
+    from grondwerk.jsonfile import read_json
     from grondwerk.tender import load_tender_file
 
     tender = load_tender_file(args.tender)
     catalogue = load_catalogue(Path(args.templates) if args.templates else None)
     partijen = load_partijen(Path(args.partijen)) if args.partijen else partijen_from_tender(tender)
-    proposal = _read_json(Path(args.proposal)) if args.proposal else None
+    proposal = read_json(Path(args.proposal), expect=dict) if args.proposal else None
     flows = normalise_flows(proposal, partijen, tender.reference, source=args.proposal or "proposal")
     variants = dict(_key_value(item, "--variant") for item in args.variant)
     variables = {name: _variable_value(value) for name, value in (_key_value(item, "--set") for item in args.set)}

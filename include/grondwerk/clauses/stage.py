@@ -37,10 +37,9 @@ DOCX_TIMESTAMP = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 
 
 def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(msg("geen geldige JSON: {error}", "not valid JSON: {error}", error=exc.msg), file=str(path), record=f"regel {exc.lineno}") from None
+    from grondwerk.jsonfile import read_json
+
+    return read_json(path, expect=dict if path.name in ("proposal.json", "clauses.json", "decision.json") else None)
 
 
 def _write_json(path: Path, data: Any) -> Path:

@@ -51,12 +51,9 @@ def read_stage_inputs(dossier: Dossier) -> tuple[list[dict[str, Any]], dict[str,
 
 
 def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(msg("bestand ontbreekt; draai eerst de vorige stap", "file is missing; run the previous stage first"), file=str(path)) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(msg("geen geldige JSON: {error}", "not valid JSON: {error}", error=exc.msg), file=str(path), record=f"regel {exc.lineno}") from None
+    from grondwerk.jsonfile import read_json
+
+    return read_json(path, missing_hint=("bestand ontbreekt; draai eerst de vorige stap", "file is missing; run the previous stage first"))
 
 
 def route_meldingen(meldingen: list[dict[str, Any]], client: DsoClient, policy: RetryPolicy | None = None) -> list[dict[str, Any]]:

@@ -46,13 +46,9 @@ def _read_instance(path: Path) -> dict:
     size = path.stat().st_size
     if size > MAX_INSTANCE_BYTES:
         raise InputError(msg("bestand is {value} bytes, meer dan de grens van 2 GiB", "file is {value} bytes, more than the 2 GiB limit", value=size), file=str(path), value=size)
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise InputError(msg("bestand is geen UTF-8-tekst", "file is not UTF-8 text"), file=str(path)) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(msg("geen geldige JSON: {value} (regel {line}, kolom {column})", "not valid JSON: {value} (line {line}, column {column})",
-                             value=exc.msg, line=exc.lineno, column=exc.colno), file=str(path), record=f"line {exc.lineno}", value=exc.msg) from None
+    from grondwerk.jsonfile import read_json
+
+    return read_json(path, expect=dict)
 
 
 def handle_match(args: argparse.Namespace) -> int:
