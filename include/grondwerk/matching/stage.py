@@ -206,6 +206,14 @@ def _conclusion(proposal: dict[str, Any], tender, partijen: list[dict[str, Any]]
     region_greedy = proposal["savings"]["greedy"]["tonne_km_pct"]
     region_none = proposal["savings"]["no_coordination"]["tonne_km_pct"]
     factor = proposal["co2_basis"]["co2_kg_per_tkm"]
+    excluded = [p for p in partijen if p.get("class") == "niet_toepasbaar"]
+    excluded_t = sum(tonnes_of(p["volume_m3"], p.get("soil_type")) for p in excluded)
+    if excluded:
+        # Niet toepasbare partijen are not published for reuse, so no flow above names them.
+        excluded_nl = f"{len(excluded)} partijen niet toepasbaar ({format_nl(excluded_t)} t) naar een erkende verwerker buiten de match"
+        excluded_en = f"{len(excluded)} partijen not applicable ({excluded_t:,.0f} t) to a licensed processor outside the match"
+        parts_nl = f"{parts_nl}; {excluded_nl}" if parts_nl else excluded_nl
+        parts_en = f"{parts_en}; {excluded_en}" if parts_en else excluded_en
     nl = (f"{format_nl(volume)} m³ in {len(partijen)} partijen: {parts_nl or 'geen afzet'}; besparing {format_nl(saving)} % tonkm t.o.v. geen coördinatie. "
           f"Regio: {format_nl(region_none)} % minder tonkm dan zonder coördinatie en {format_nl(region_greedy)} % minder dan dichtstbijzijnde match "
           f"(CO2-factor {format_nl(factor, 3)} kg per tonkm, well-to-wheel, inclusief lege terugrit). Voorbeeldregio, geen echte projecten.")
