@@ -38,7 +38,7 @@ if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
     )
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed in the venv (pip install selenium)")
 
-from selenium.common.exceptions import TimeoutException  # noqa: E402
+from selenium.common.exceptions import TimeoutException, WebDriverException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions  # noqa: E402
@@ -60,8 +60,10 @@ def browser(tmp_path_factory):
 
 
 def _wait(driver, condition, description: str):
+    # A check that runs while the page navigates (after a form submit) fails with
+    # "aborted by navigation"; that is retried like a condition that is not met yet.
     try:
-        return WebDriverWait(driver, WAIT_S).until(condition)
+        return WebDriverWait(driver, WAIT_S, ignored_exceptions=(WebDriverException,)).until(condition)
     except TimeoutException:
         raise AssertionError(f"timed out after {WAIT_S:.0f} s waiting for {description} on {driver.current_url}") from None
 
