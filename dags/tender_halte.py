@@ -2,10 +2,13 @@
 ### Grondhalte per aanbesteding (tender_halte)
 
 One run per tender: the soil halte from the procurement officer's trigger form
-to a closed dossier. Stages: validate the tender → pull BRO data → read the
-inspection data → data-quality checks → classify partijen → render clauses →
-soil-team review (up to three rounds) → publish supply/demand and match, accepted
-by the soil team → submit DSO meldingen → close the dossier.
+to a closed dossier. The stages, in order:
+
+1. validate the tender, pull BRO data, read the inspection data;
+2. data-quality checks, classify partijen, render clauses;
+3. soil-team review (up to three rounds);
+4. publish supply and demand and match, accepted by the soil team;
+5. submit DSO meldingen and close the dossier.
 
 All logic lives in ``grondwerk``; this file only wires tasks. Nothing here does
 I/O or imports pandas, lxml or Great Expectations at parse time.

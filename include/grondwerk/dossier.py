@@ -41,7 +41,7 @@ STAGES = (
 )
 
 
-# What users read for each stage and status: (Dutch, English).
+# User-facing labels of each stage and status, as (Dutch, English).
 STAGE_LABELS = {
     "tender": ("aanbesteding", "tender"),
     "bro": ("BRO-gegevens", "BRO data"),
@@ -60,7 +60,10 @@ STATUS_LABELS = {"ok": ("ok", "ok"), "warning": ("waarschuwing", "warning"), "st
 def label(table: dict[str, tuple[str, str]], key: str, language: str) -> str:
     """Return the Dutch or English label of a stage or status; the key itself when unknown."""
     pair = table.get(key)
-    return key if pair is None else pair[0 if language == "nl" else 1]
+    if pair is None:
+        return key
+    dutch, english = pair
+    return dutch if language == "nl" else english
 
 
 def sha256_file(path: Path) -> str:

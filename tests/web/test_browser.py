@@ -60,8 +60,8 @@ def browser(tmp_path_factory):
 
 
 def _wait(driver, condition, description: str):
-    # A check that runs while the page navigates (after a form submit) fails with
-    # "aborted by navigation"; that is retried like a condition that is not met yet.
+    # A check that runs while the page navigates after a form submit fails with "aborted by navigation".
+    # Such a failure is retried like a condition that is not met yet.
     try:
         return WebDriverWait(driver, WAIT_S, ignored_exceptions=(WebDriverException,)).until(condition)
     except TimeoutException:

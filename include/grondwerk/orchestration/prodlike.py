@@ -40,8 +40,8 @@ STAGE_TASKS = (
     "validate_tender", "pull_bro", "read_inspection", "check_quality", "classify_partijen",
     "render_clauses_1", "clauses_approved_1", "publish_and_match", "submit_meldingen", "close_dossier",
 )
-# Outputs that must be identical across tenders once the tender reference is masked;
-# matching and meldingen depend on the shared regional store and are checked for duplicates instead.
+# Outputs that must be identical across tenders once the tender reference is masked.
+# Matching and meldingen depend on the shared regional store, so they are checked for duplicates instead.
 COMPARED_STAGE_FOLDERS = ("01_tender", "02_bro", "03_inspection", "05_classification", "06_clauses")
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -345,7 +345,7 @@ class ProdLike:
         return 1 if problems else 0
 
     def check_store(self, references: list[str]) -> list[str]:
-        """Each tender's supply lots are in the regional store once: as many rows as the dossier says it published."""
+        """Each tender's supply lots are in the regional store once: as many rows as the dossier reports as published."""
         counts = _store_counts(f"postgresql+psycopg2://postgres@127.0.0.1:5432/{self.store_db}", references)
         problems = []
         for reference in references:

@@ -118,7 +118,7 @@ class ApiServer:
                 pass
             time.sleep(1)
         self.stop()
-        raise TimeoutError(f"api-server did not answer within {timeout_s:.0f} s; see {self.log_path}")
+        raise TimeoutError(f"api-server did not respond within {timeout_s:.0f} s; see {self.log_path}")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -190,7 +190,7 @@ class AutoReviewer(threading.Thread):
         if response.status_code == 409:
             return  # answered already (by a person or an earlier poll)
         response.raise_for_status()
-        log.info("Answered %s of run %s with %s as %s", task_id, run_id, body["chosen_options"], self.username)
+        log.info("Responded to %s of run %s with %s as %s", task_id, run_id, body["chosen_options"], self.username)
         self.answered.append({"task_id": task_id, "run_id": run_id, "option": body["chosen_options"][0]})
 
     def run(self) -> None:
