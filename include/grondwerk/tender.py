@@ -11,6 +11,7 @@ import json
 import math
 import re
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,10 @@ WGS84_NL_BOUNDS = (3.0, 50.6, 7.6, 53.8)  # lon min, lat min, lon max, lat max
 LAND_CLASSES = ("achtergrondwaarde", "wonen", "industrie")
 SOIL_TYPE_GROUPS = ("zand", "klei", "leem", "veen", "grind", "gemengd", "overig")
 REFERENCE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$")
+PROJECT_AREA_FILE = Path(__file__).resolve().parent / "data" / "project_area.json"
+# Maximum segment length (m) of the outline when it is densified before the conversion to
+# longitude/latitude, so that long straight edges keep their shape.
+SEGMENT_LENGTH_M = 1000.0
 
 
 @dataclass(frozen=True)
@@ -175,8 +180,63 @@ def _within(bounds: tuple[float, float, float, float], geom) -> bool:
     return minx >= bounds[0] and miny >= bounds[1] and maxx <= bounds[2] and maxy <= bounds[3]
 
 
+@lru_cache(maxsize=1)
+def project_area_limits() -> dict[str, Any]:
+    """Return the plausibility limits of ``data/project_area.json`` (largest area, with its reason)."""
+    return json.loads(PROJECT_AREA_FILE.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def rd_new_extent() -> tuple[float, float, float, float]:
+    """Return the area of use of RD New (lon min, lat min, lon max, lat max) from PROJ's EPSG database.
+
+    EPSG describes it as the Netherlands onshore, the Waddenzee, the Wadden
+    Islands and the 12-mile offshore coastal zone.
+    """
+    from pyproj import CRS
+
+    area = CRS.from_epsg(28992).area_of_use
+    return (area.west, area.south, area.east, area.north)
+
+
+def _check_plausible(polygon, source: str) -> None:
+    """Raise ``InputError`` when an area in RD New lies outside RD New's area of use or is larger than the maximum.
+
+    NOTE: no Netherlands land geometry with a licence that allows copying was
+    available, so an area at sea inside the area of use is accepted. That
+    includes the 12-mile zone and the open sea inside its longitude/latitude box.
+    """
+    from pyproj import Transformer
+    from shapely import segmentize
+    from shapely.ops import transform
+
+    to_wgs84 = Transformer.from_crs(RD_NEW, WGS84, always_xy=True)
+    polygon_wgs84 = transform(to_wgs84.transform, segmentize(polygon, SEGMENT_LENGTH_M))
+    extent = rd_new_extent()
+    if not _within(extent, polygon_wgs84):
+        raise _invalid(
+            source, "project_area", [round(v, 4) for v in polygon_wgs84.bounds],
+            "projectgebied ligt buiten het geldigheidsgebied van RD New (lengte {west}–{east}, breedte {south}–{north}): "
+            "begrenzing {value} in lengte, breedte; controleer de coördinaten",
+            "project area lies outside the area of use of RD New (longitude {west}–{east}, latitude {south}–{north}): "
+            "bounds {value} in longitude, latitude; check the coordinates",
+            west=extent[0], south=extent[1], east=extent[2], north=extent[3],
+        )
+    limit_km2 = float(project_area_limits()["max_area_km2"]["value"])
+    area_km2 = polygon.area / 1e6
+    if area_km2 > limit_km2:
+        raise _invalid(
+            source, "project_area", f"{area_km2:.1f} km²",
+            "projectgebied is {value}, groter dan de grens van {limit:g} km²; teken alleen het gebied van het werk "
+            "of controleer de coördinaten (de grens staat in {file})",
+            "project area is {value}, larger than the limit of {limit:g} km²; draw only the area of the works "
+            "or check the coordinates (the limit is set in {file})",
+            limit=limit_km2, file=PROJECT_AREA_FILE.name,
+        )
+
+
 def parse_area(area: Any, source: str = "tender") -> tuple[dict[str, Any], str]:
-    """Parse a GeoJSON project area; return (Polygon in RD New as GeoJSON, CRS it was delivered in)."""
+    """Parse and check a GeoJSON project area; return (Polygon in RD New as GeoJSON, CRS it was delivered in)."""
     from pyproj import Transformer
     from shapely.geometry import mapping, shape
     from shapely.ops import transform
@@ -206,6 +266,7 @@ def parse_area(area: Any, source: str = "tender") -> tuple[dict[str, Any], str]:
             "projectgebied ligt niet in Nederland (begrenzing {value}); geef RD New (EPSG:28992) of WGS84-coördinaten (lengte, breedte)",
             "project area is not in the Netherlands (bounds {value}); give RD New (EPSG:28992) or WGS84 coordinates (lon, lat)",
         )
+    _check_plausible(polygon, source)
     return mapping(polygon) | {"crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}}}, crs
 
 

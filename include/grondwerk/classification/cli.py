@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+from grondwerk.classification.analysis_package import count_indicative, indicative_flag, unconfirmed_note
 from grondwerk.errors import InputError
 from grondwerk.i18n import msg, text
 
@@ -34,15 +35,23 @@ def register(subparsers) -> None:
 
 
 def _read(path: Path):
+    """Return (analyses, samples or None, quarantine, rows read) of an inspection file or a long CSV."""
     from grondwerk.classification.longcsv import is_long_csv, read_long_csv
 
     if is_long_csv(path):
         analyses, quarantine = read_long_csv(path)
-        return analyses, None, quarantine
+        return analyses, None, quarantine, len(analyses) + len(quarantine)
     from grondwerk.inspection import read_inspection
 
     data = read_inspection(path)
-    return data.analyses, data.samples, data.quarantine
+    return data.analyses, data.samples, data.quarantine, data.summary["rows_in"]
+
+
+def _print_quarantine(quarantine) -> None:
+    """Print one line per quarantined row to stderr: file, row and reason in the user's language."""
+    for row in quarantine.to_dict(orient="records"):
+        reason = text(row["reason_nl"], row["reason_en"])
+        print(f"{row['source_file']}: {row['source_record']}: {text('in quarantaine', 'quarantined')}: {reason}", file=sys.stderr)
 
 
 def handle_classify(args) -> int:
@@ -51,13 +60,15 @@ def handle_classify(args) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise InputError(msg("bestand bestaat niet; controleer het pad", "file does not exist; check the path"), file=str(path))
-    analyses, samples, quarantine = _read(path)
+    analyses, samples, quarantine, rows_read = _read(path)
     result = classify(analyses, samples)
     records = []
     for record in result.samples:
         item = {"sample_id": record["sample_id"], "class": record["class"], "decisive": record["decisive"],
                 "intervention_exceeded": record["intervention_exceeded"], "class_waterbodem": record["class_waterbodem"],
-                "tolerated": record["tolerated"], "pfas": record["pfas"]}
+                "tolerated": record["tolerated"], "pfas": record["pfas"],
+                "klasse_indicatief": record["klasse_indicatief"], "analysepakket_volledig": record["analysepakket_volledig"],
+                "ontbrekende_stoffen": record["ontbrekende_stoffen"], "ontbrekende_bodemkenmerken": record["ontbrekende_bodemkenmerken"]}
         if args.explain:
             item["explanation"] = record.get("explanation", [])
         records.append(item)
@@ -67,13 +78,31 @@ def handle_classify(args) -> int:
     else:
         for item in records:
             decisive = ", ".join(item["decisive"]) or "–"
-            print(f"{item['sample_id']}\t{item['class'] or text('onbekend', 'unknown')}\t{text('bepalend', 'decisive')}: {decisive}")
+            line = f"{item['sample_id']}\t{item['class'] or text('onbekend', 'unknown')}\t{text('bepalend', 'decisive')}: {decisive}"
+            flag = indicative_flag(item)
+            print(f"{line}\t{flag}" if flag else line)
+    _print_quarantine(quarantine)
     print(
         msg(
-            "{rows} analyseregels, {samples} monsters geklasseerd, {ignored} regels niet getoetst, {quarantined} in quarantaine",
-            "{rows} analysis rows, {samples} samples classified, {ignored} rows not tested, {quarantined} quarantined",
-            rows=result.rows_in, samples=len(result.samples), ignored=len(result.ignored), quarantined=len(quarantine),
+            "{read} regels gelezen: {rows} analyseregels, {quarantined} in quarantaine; "
+            "{samples} monsters geklasseerd, {ignored} regels niet getoetst",
+            "{read} rows read: {rows} analysis rows, {quarantined} quarantined; "
+            "{samples} samples classified, {ignored} rows not tested",
+            read=rows_read, rows=result.rows_in, samples=len(result.samples), ignored=len(result.ignored), quarantined=len(quarantine),
         ),
         file=sys.stderr,
     )
+    indicative = count_indicative(result.samples)
+    if indicative:
+        print(
+            msg(
+                "{count} van {samples} monsters niet op het volledige standaardpakket geanalyseerd: hun klasse is indicatief",
+                "{count} of {samples} samples not analysed for the whole standard package: their class is indicative",
+                count=indicative, samples=len(result.samples),
+            ),
+            file=sys.stderr,
+        )
+        note = unconfirmed_note(result.analysis_package) if result.analysis_package else None
+        if note:
+            print(note, file=sys.stderr)
     return 0

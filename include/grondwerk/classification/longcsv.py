@@ -3,12 +3,18 @@
 Parameters are Dutch names (``lood``, ``zink``, ``PAK (som 10)``, ``minerale olie``)
 or SIKB codes; lutum and organische stof are rows with unit ``%``. A value may
 carry its limit symbol (``<0,2``) and use a decimal comma.
+
+A row that cannot be used (no number, a negative value, an empty sample id or
+parameter) is quarantined with its reason, so rows in = rows out + rows
+quarantined. A negative value fails the same rule as the critical row check
+``value_not_negative`` of the quality stage (``checks/analyses.json``).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import math
 from pathlib import Path
 
 from grondwerk.errors import InputError
@@ -27,6 +33,42 @@ def is_long_csv(path: Path) -> bool:
     delimiter = ";" if header.count(";") > header.count(",") else ","
     columns = {column.strip().lower() for column in header.strip().split(delimiter)}
     return set(REQUIRED_COLUMNS) <= columns
+
+
+def _split_value(record: dict[str, str]) -> tuple[float, str]:
+    """Return (value, limit symbol) of a row; the value is NaN when the cell is no number."""
+    value_text = record["value"].replace(" ", "")
+    symbol = record.get("limit_symbol", "")
+    if value_text[:1] in ("<", ">"):
+        symbol = symbol or value_text[0]
+        value_text = value_text[1:]
+    try:
+        return float(value_text.replace(",", ".")), symbol
+    except ValueError:
+        return math.nan, symbol
+
+
+def _row_problem(record: dict[str, str], value: float, extra_cells: int, delimiter: str) -> tuple[str, str] | None:
+    """Return the Dutch and English reason to quarantine a row, or None when the row can be used."""
+    if extra_cells:
+        # A decimal comma in a comma-separated file splits the value, so the columns after it shift.
+        return (
+            f"regel heeft {extra_cells} veld(en) meer dan de kop; controleer het scheidingsteken '{delimiter}' en de decimale komma's",
+            f"row has {extra_cells} field(s) more than the header; check the delimiter '{delimiter}' and the decimal commas",
+        )
+    if not math.isfinite(value):
+        # float() also accepts "nan" and "inf", which are no measurement either.
+        return f"waarde '{record['value']}' is geen getal", f"value '{record['value']}' is not a number"
+    if value < 0:
+        return (
+            f"value_not_negative: waarde '{record['value']}' van '{record['parameter']}' is negatief; "
+            "gehalten zijn 0 of groter. Controleer de negatieve waarde bij het lab.",
+            f"value_not_negative: value '{record['value']}' of '{record['parameter']}' is negative; "
+            "contents are 0 or more. Check the negative value with the lab.",
+        )
+    if not record["sample_id"] or not record["parameter"]:
+        return "sample_id of parameter is leeg", "sample_id or parameter is empty"
+    return None
 
 
 def read_long_csv(path: Path):
@@ -59,26 +101,16 @@ def read_long_csv(path: Path):
         )
     rows, quarantine = [], []
     for number, raw in enumerate(reader, start=2):
+        # DictReader puts the cells beyond the header under the key None.
+        extra_cells = raw.pop(None, None) or []
         record = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
-        value_text = record["value"].replace(" ", "")
-        symbol = record.get("limit_symbol", "")
-        if value_text[:1] in ("<", ">"):
-            symbol = symbol or value_text[0]
-            value_text = value_text[1:]
-        try:
-            value = float(value_text.replace(",", "."))
-        except ValueError:
+        value, symbol = _split_value(record)
+        problem = _row_problem(record, value, len(extra_cells), delimiter)
+        if problem:
+            cells = [raw.get(k) or "" for k in (reader.fieldnames or [])] + list(extra_cells)
             quarantine.append({
-                "source_file": str(path), "source_record": f"regel {number}",
-                "reason_nl": f"waarde '{record['value']}' is geen getal", "reason_en": f"value '{record['value']}' is not a number",
-                "raw": delimiter.join(raw.get(k) or "" for k in (reader.fieldnames or [])),
-            })
-            continue
-        if not record["sample_id"] or not record["parameter"]:
-            quarantine.append({
-                "source_file": str(path), "source_record": f"regel {number}",
-                "reason_nl": "sample_id of parameter is leeg", "reason_en": "sample_id or parameter is empty",
-                "raw": delimiter.join(raw.get(k) or "" for k in (reader.fieldnames or [])),
+                "source_file": str(path), "source_record": f"regel {number}", "reason_nl": problem[0], "reason_en": problem[1],
+                "raw": delimiter.join(cells),
             })
             continue
         rows.append({

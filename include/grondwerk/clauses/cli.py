@@ -9,6 +9,7 @@ from pathlib import Path
 
 from grondwerk.errors import InputError
 from grondwerk.i18n import msg, text
+from grondwerk.outputs import reject_unwritable
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +51,11 @@ def render_command(args: argparse.Namespace) -> int:
     rendered = render_clauses(
         tender, partijen, flows, catalogue, variant_choices=variants, variable_overrides=variables, source="opdrachtregel",
     )
-    outputs = write_rendered(
-        rendered, Path(args.out), "clauses", DOCUMENT_TITLE,
-        {"round": None, "overrides": {"variants": variants, "variables": variables}, "proposal_used": bool(flows)},
-    )
+    with reject_unwritable(args.out, "--out"):
+        outputs = write_rendered(
+            rendered, Path(args.out), "clauses", DOCUMENT_TITLE,
+            {"round": None, "overrides": {"variants": variants, "variables": variables}, "proposal_used": bool(flows)},
+        )
     for clause in rendered.clauses:
         print(f"{text('Artikel', 'Article')} {clause.number}. {clause.spec.title} [{clause.spec.id}: {clause.selected.variant}]")
     if not args.partijen:

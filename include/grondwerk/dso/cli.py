@@ -8,6 +8,7 @@ from pathlib import Path
 
 from grondwerk.errors import InputError
 from grondwerk.i18n import msg, text
+from grondwerk.outputs import reject_unwritable
 
 STATUS_LABELS = {
     "to_send": ("te verzenden", "to send"),
@@ -72,9 +73,10 @@ def handle_build(args) -> int:
     ))
     if args.out:
         out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
         path = out / "meldingen.json"
-        path.write_text(json.dumps(meldingen, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
+        with reject_unwritable(out, "--out"):
+            out.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(meldingen, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
         print(text(f"Geschreven: {path}", f"Written: {path}"))
     return 0
 

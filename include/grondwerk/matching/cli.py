@@ -10,6 +10,7 @@ from pathlib import Path
 
 from grondwerk.errors import InputError
 from grondwerk.i18n import msg, text
+from grondwerk.outputs import reject_unwritable
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,8 @@ def handle_match(args: argparse.Namespace) -> int:
         instance = _read_instance(args.instance)
         source = str(args.instance)
     if args.write_instance:
-        args.write_instance.write_text(json.dumps(instance, ensure_ascii=False), encoding="utf-8")
+        with reject_unwritable(args.write_instance, "--write-instance"):
+            args.write_instance.write_text(json.dumps(instance, ensure_ascii=False), encoding="utf-8")
     log.info("Solving %s", source)
     result = solve(instance, source)
     if args.no_flows:
@@ -77,7 +79,8 @@ def handle_match(args: argparse.Namespace) -> int:
         result.pop("depot_stock", None)
     payload = json.dumps(result, indent=2, ensure_ascii=False)
     if args.out:
-        args.out.write_text(payload + "\n", encoding="utf-8")
+        with reject_unwritable(args.out, "--out"):
+            args.out.write_text(payload + "\n", encoding="utf-8")
         totals = result["totals"]
         print(text("resultaat geschreven naar {out}: kosten {cost:.2f}, {tkm:.0f} tonkm, gap {gap}",
                    "result written to {out}: cost {cost:.2f}, {tkm:.0f} tonne-km, gap {gap}").format(

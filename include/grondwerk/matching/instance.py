@@ -19,6 +19,7 @@ import numpy as np
 
 from grondwerk.errors import InputError
 from grondwerk.i18n import msg
+from grondwerk.tender import MAX_VOLUME_M3
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 CLASSES = ("achtergrondwaarde", "wonen", "industrie")
@@ -30,6 +31,19 @@ CLASS_INDEX = {name: index for index, name in enumerate(CLASSES)} | {str(i): i f
 def default_parameters() -> dict[str, Any]:
     """Return the parameter file (values, sources and version) under ``data/``."""
     return json.loads((DATA_DIR / "parameters.json").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def max_tonnes() -> float:
+    """Return the largest accepted tonnes of one supply lot, demand site or depot.
+
+    The bound is the tender's volume cap ``MAX_VOLUME_M3`` at the largest bulk
+    density in ``data/density.json``, so every volume that a tender accepts
+    still converts to valid tonnes. A larger number is a typing error, for
+    example kilograms given as tonnes, and would overflow the solver's integers.
+    """
+    densities = json.loads((DATA_DIR / "density.json").read_text(encoding="utf-8"))["t_per_m3"]
+    return MAX_VOLUME_M3 * max(densities.values())
 
 
 @dataclass
@@ -83,11 +97,28 @@ def _number(item: dict[str, Any], key: str, record: str, source: str | None, *, 
     value = item.get(key)
     try:
         number = float(value)
+    except OverflowError:
+        # A JSON integer with more than about 308 digits does not fit a float; the check below rejects it.
+        number = math.inf
     except (TypeError, ValueError):
         raise _bad(f"{record}.{key}", value, "'{value}' is geen getal; geef een getal op", "'{value}' is not a number; give a number", source) from None
     if not math.isfinite(number) or number < minimum:
         raise _bad(f"{record}.{key}", value, "waarde {value} is ongeldig; gebruik een eindig getal van minstens " + str(minimum),
                    "value {value} is invalid; use a finite number of at least " + str(minimum), source)
+    return number
+
+
+def _tonnes(item: dict[str, Any], key: str, record: str, source: str | None) -> float:
+    """Return the tonnes in ``item[key]``; raise ``InputError`` unless they lie between 0 and ``max_tonnes()``."""
+    number = _number(item, key, record, source)
+    limit = max_tonnes()
+    if number > limit:
+        raise InputError(
+            msg("{value} t is meer dan de grens van {limit:.0f} t; controleer de eenheid (ton, niet kilogram)",
+                "{value} t is more than the limit of {limit:.0f} t; check the unit (tonnes, not kilograms)",
+                value=item.get(key), limit=limit),
+            file=source, record=f"{record}.{key}", value=item.get(key),
+        )
     return number
 
 
@@ -192,7 +223,7 @@ def load_problem(instance: dict[str, Any], source: str | None = None) -> Problem
     for item in supply:
         record = f"supply[{item['id']}]"
         start, end = _window(item, record, periods, source)
-        s_rows.append((float(item["x"]), float(item["y"]), _number(item, "tonnes", record, source),
+        s_rows.append((float(item["x"]), float(item["y"]), _tonnes(item, "tonnes", record, source),
                        _class_index(item.get("class"), record + ".class", source), soil(item.get("soil_type", "")), start, end))
     d_rows = []
     for item in demand:
@@ -204,14 +235,14 @@ def load_problem(instance: dict[str, Any], source: str | None = None) -> Problem
         soil_mask = 0
         for name in soils:
             soil_mask |= 1 << soil(name)
-        d_rows.append((float(item["x"]), float(item["y"]), _number(item, "tonnes", record, source),
+        d_rows.append((float(item["x"]), float(item["y"]), _tonnes(item, "tonnes", record, source),
                        _class_mask(item.get("accepted_classes"), record + ".accepted_classes", source), soil_mask, start, end))
     if len(soil_types) > 62:
         raise _bad("soil_type", len(soil_types), "te veel grondsoorten ({value}); maximaal 62", "too many soil types ({value}); at most 62", source)
     k_rows = []
     for item in depots:
         record = f"depots[{item['id']}]"
-        k_rows.append((float(item["x"]), float(item["y"]), _number(item, "capacity_tonnes", record, source),
+        k_rows.append((float(item["x"]), float(item["y"]), _tonnes(item, "capacity_tonnes", record, source),
                        _class_mask(item.get("accepted_classes"), record + ".accepted_classes", source),
                        _number(item, "handling_cost_per_tonne", record, source),
                        int(_number(item, "max_dwell_periods", record, source))))
