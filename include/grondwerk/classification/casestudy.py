@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from grondwerk.classification.analysis_package import count_indicative, indicative_flag, unconfirmed_note
+
 COLUMNS = (
     ("stof", "stof"),
     ("gemeten_mg_per_kg", "gemeten"),
@@ -38,6 +40,17 @@ def _cell(line: dict[str, Any], key: str) -> str:
     return text.replace("|", "\\|")
 
 
+def _class_text(record: dict[str, Any]) -> str:
+    return f"{record['class']} (indicatief)" if record.get("klasse_indicatief") else str(record["class"])
+
+
+def _package_cell(record: dict[str, Any]) -> str:
+    if record.get("analysepakket_volledig", True):
+        return "volledig"
+    missing = len(record.get("ontbrekende_stoffen") or ()) + len(record.get("ontbrekende_bodemkenmerken") or ())
+    return f"onvolledig ({missing} ontbreken)"
+
+
 def render_markdown(source: Path, result, samples_table) -> str:
     """Return the Markdown page: summary per sample, then the explanation table of each mengmonster."""
     lines = [
@@ -51,8 +64,8 @@ def render_markdown(source: Path, result, samples_table) -> str:
         "(reasons below). Each analysed sample is classified on its own values; "
         "lutum and organic matter come from the sample's own measurements, and samples without them use the lower bounds of Bijlage G tabel 4.",
         "",
-        "| monster | type | lutum % | org. stof % | klasse | bepalend | toegestaan > AW | waterbodem | interventiewaarde |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| monster | type | lutum % | org. stof % | klasse | bepalend | toegestaan > AW | waterbodem | interventiewaarde | analysepakket |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
 
     info = samples_table.set_index("sample_id") if samples_table is not None and len(samples_table) else None
@@ -65,22 +78,36 @@ def render_markdown(source: Path, result, samples_table) -> str:
             lutum = "–" if str(row.get("lutum_pct", "")) in ("", "nan") else f"{float(row['lutum_pct']):g}"
             organic = "–" if str(row.get("organic_matter_pct", "")) in ("", "nan") else f"{float(row['organic_matter_pct']):g}"
         lines.append(
-            f"| {sample_id} | {kind} | {lutum} | {organic} | {record['class']} | {', '.join(record['decisive']) or '–'} | "
-            f"{', '.join(record['tolerated']) or '–'} | {record['class_waterbodem']} | {'ja' if record['intervention_exceeded'] else 'nee'} |"
+            f"| {sample_id} | {kind} | {lutum} | {organic} | {_class_text(record)} | {', '.join(record['decisive']) or '–'} | "
+            f"{', '.join(record['tolerated']) or '–'} | {record['class_waterbodem']} | {'ja' if record['intervention_exceeded'] else 'nee'} | "
+            f"{_package_cell(record)} |"
         )
 
     counts: dict[str, int] = {}
     for record in result.samples:
         counts[record["class"]] = counts.get(record["class"], 0) + 1
     lines += ["", "Classes: " + ", ".join(f"{count} {klass}" for klass, count in sorted(counts.items())) + ".", ""]
+    indicative = count_indicative(result.samples)
+    if indicative:
+        lines.append(
+            f"{indicative} of {len(result.samples)} samples were not analysed for the whole standard package, "
+            "so their class is marked indicatief."
+        )
+        note = unconfirmed_note(result.analysis_package) if result.analysis_package else None
+        if note:
+            lines.append(note.render("en"))
+        lines.append("")
 
     lines += ["## Toelichting per monster", ""]
     for record in result.samples:
-        lines += [f"### {record['sample_id']}: {record['class']}", ""]
+        lines += [f"### {record['sample_id']}: {_class_text(record)}", ""]
         lines.append(
             f"{record['measured_substances']} toetsbare stoffen gemeten, {record['elevated_substances']} boven de achtergrondwaarde, "
             f"toegestaan volgens de toetsingsregel: {record['allowed_elevated']}."
         )
+        flag = indicative_flag(record)
+        if flag:
+            lines += ["", f"Klasse {flag.render('nl')}."]
         lines += ["", "| " + " | ".join(label for _, label in COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
         for line in record["explanation"]:
             lines.append("| " + " | ".join(_cell(line, key) for key, _ in COLUMNS) + " |")

@@ -26,6 +26,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from grondwerk.classification.analysis_package import AnalysisPackage, PackageCheck, add_package_fields, default_package
 from grondwerk.classification.norms import NormSet, default_norms, normalise_key
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,11 @@ ANALYSIS_INPUT_COLUMNS = ("sample_id", "parameter_code", "parameter_name", "cas_
 
 @dataclass
 class ClassificationResult:
-    """Classes per sample and per partij with their per-substance explanations and the rows not tested."""
+    """Classes per sample and per partij with their per-substance explanations and the rows not tested.
+
+    Each record also carries the result of the standard-package check in module
+    ``analysis_package``. The field ``analysis_package`` is the package that was checked.
+    """
 
     samples: list[dict[str, Any]]
     partijen: list[dict[str, Any]]
@@ -57,6 +62,7 @@ class ClassificationResult:
     rows_in: int
     versions: dict[str, str] = field(default_factory=dict)
     partij_rule_nl: str = ""
+    analysis_package: AnalysisPackage | None = None
 
     def counts(self) -> dict[str, int]:
         """Return the class counts over the partijen (``None`` counted as 'onbekend')."""
@@ -218,6 +224,7 @@ def _sums(measurements: pd.DataFrame, norms: NormSet) -> pd.DataFrame:
     """Combine components into sums and choose between computed and delivered sums per sample."""
     substances = measurements[measurements["role"] == "substance"].drop(columns="role").rename(columns={"target": "substance"})
     substances["source"] = "gemeten"
+    substances["sum_incomplete"] = False
     components = measurements[measurements["role"] == "component"].copy()
     if components.empty:
         return substances
@@ -256,6 +263,8 @@ def _sums(measurements: pd.DataFrame, norms: NormSet) -> pd.DataFrame:
         "som van " + computed["n_components"].astype(str) + " componenten",
     )
     computed["complete"] = ~incomplete
+    # Kept for the analysis-package check: a sum with missing components does not count as measured.
+    computed["sum_incomplete"] = incomplete
 
     # A complete set of components replaces a delivered sum; an incomplete set is used only
     # when the lab delivered no sum.
@@ -498,13 +507,16 @@ def classify(
     *,
     released_volume_m3: float | None = None,
     explain: bool = True,
+    package: AnalysisPackage | None = None,
 ) -> ClassificationResult:
     """Classify every sample and partij in ``analyses`` (columns of 03_inspection/analyses.csv).
 
     ``partijen`` maps a partij id to ``{"samples": [...], "volume_m3": float, "soil_type": str}``.
-    Without it, each sample with a toetsbare measurement is its own partij.
+    Without it, each sample with a toetsbare measurement is its own partij. ``package`` is the
+    standard analysis package to check (default: ``analysis_package.default_package``).
     """
     norms = norms or default_norms()
+    package = package or default_package(norms)
     rows_in = len(analyses)
     resolved = _resolve(analyses, norms)
     soil = _soil_properties(resolved, samples)
@@ -553,6 +565,9 @@ def classify(
     names = {s.id: s.name_nl for s in norms.substances.values()}
     sample_records = _records(sample_table, sample_units, "sample_id", pfas_samples, names, explain) if explain else []
     partij_records = _records(partij_table, partij_units, "partij_id", pfas_partijen, names, explain, partijen=partijen)
+    check = PackageCheck(per_sample, soil, package, norms)
+    add_package_fields(sample_records, check)
+    add_package_fields(partij_records, check, partijen)
     return ClassificationResult(
         samples=sample_records,
         partijen=partij_records,
@@ -560,8 +575,9 @@ def classify(
         partij_table=partij_table,
         ignored=ignored,
         rows_in=rows_in,
-        versions=dict(norms.versions),
+        versions={**norms.versions, "standaardpakket_grond": package.label},
         partij_rule_nl=partij_rule_nl,
+        analysis_package=package,
     )
 
 

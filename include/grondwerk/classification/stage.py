@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from grondwerk.classification.analysis_package import count_indicative, unconfirmed_note
 from grondwerk.dossier import Dossier, StageResult
 from grondwerk.errors import InputError
 from grondwerk.i18n import msg
@@ -36,7 +37,11 @@ def _read_inputs(dossier: Dossier):
 
 
 def conclusion_texts(partijen: list[dict[str, Any]]) -> tuple[str, str, dict[str, int]]:
-    """Return the Dutch and English conclusion and the count per class, e.g. '3 partijen: 2 achtergrondwaarde, 1 wonen (bepalend: lood, zink)'."""
+    """Return the Dutch and English conclusion and the count per class.
+
+    Example: '3 partijen: 2 achtergrondwaarde, 1 wonen (bepalend: lood, zink); 1 van 3 indicatief
+    (analysepakket onvolledig)'. The last part appears only when a partij's class is indicatief.
+    """
     counts: dict[str, int] = {}
     decisive: dict[str, list[str]] = {}
     for partij in partijen:
@@ -60,7 +65,13 @@ def conclusion_texts(partijen: list[dict[str, Any]]) -> tuple[str, str, dict[str
     total = len(partijen)
     word_nl = "partij" if total == 1 else "partijen"
     word_en = "lot" if total == 1 else "lots"
-    return f"{total} {word_nl}: {', '.join(parts_nl)}", f"{total} {word_en}: {', '.join(parts_en)}", counts
+    nl = f"{total} {word_nl}: {', '.join(parts_nl)}"
+    en = f"{total} {word_en}: {', '.join(parts_en)}"
+    indicative = count_indicative(partijen)
+    if indicative:
+        nl += f"; {indicative} van {total} indicatief (analysepakket onvolledig)"
+        en += f"; {indicative} of {total} indicative (analysis package incomplete)"
+    return nl, en, counts
 
 
 def run_classification_stage(tender, dossier: Dossier) -> StageResult:
@@ -88,11 +99,18 @@ def run_classification_stage(tender, dossier: Dossier) -> StageResult:
     ignored_counts = result.ignored["reason_nl"].value_counts().to_dict()
     title = f"Bodemkwaliteitsklassen {tender.reference} – {tender.project_name}"
     html_path = out / "report.html"
-    html_path.write_text(render_html(title, conclusion_nl, result.partijen, result.partij_rule_nl, result.versions, ignored_counts), encoding="utf-8")
-    docx_path = write_docx(out / "report.docx", title, conclusion_nl, result.partijen, result.partij_rule_nl, result.versions)
+    note = unconfirmed_note(result.analysis_package) if result.analysis_package else None
+    package_note_nl = note.render("nl") if note else ""
+    html_path.write_text(
+        render_html(title, conclusion_nl, result.partijen, result.partij_rule_nl, result.versions, ignored_counts, package_note_nl),
+        encoding="utf-8",
+    )
+    docx_path = write_docx(out / "report.docx", title, conclusion_nl, result.partijen, result.partij_rule_nl, result.versions, package_note_nl)
 
     unknown = counts.get("onbekend", 0)
-    status = "warning" if unknown or not result.partijen else "ok"
+    indicative = count_indicative(result.partijen)
+    # An indicatief class is not final, so the halte shows the stage as a warning.
+    status = "warning" if unknown or indicative or not result.partijen else "ok"
     summary = {
         "partijen": len(result.partijen),
         "classes": counts,
@@ -102,6 +120,8 @@ def run_classification_stage(tender, dossier: Dossier) -> StageResult:
         "input": str(Path(analyses_path).relative_to(dossier.path)),
         "partij_rule": "tender" if tender.partijen else "one partij per analysed sample",
         "soil_types_derived": derived_soil_types,
+        "partijen_indicative": indicative,
+        "analysis_package": result.versions["standaardpakket_grond"],
     }
     log.info("classification of %s: %s partijen, classes %s", tender.reference, len(result.partijen), counts)
     return StageResult(

@@ -10,7 +10,9 @@ cannot restart or merge the list numbering when a bestek writer pastes it.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
+import zipfile
 from pathlib import Path
 from typing import Iterator
 
@@ -19,6 +21,12 @@ from grondwerk.i18n import msg
 
 BLOCK_TAGS = {"p", "ol", "ul", "table"}
 INLINE_TAGS = {"strong", "b", "em", "i", "br", "span"}
+
+# A zip entry stores its time in MS-DOS format, which starts at 1980-01-01.
+ZIP_EARLIEST = dt.datetime(1980, 1, 1, tzinfo=dt.timezone.utc)
+# Unix permissions rw-r--r-- in the high 16 bits of a zip entry's external attributes.
+ZIP_FILE_MODE = 0o644 << 16
+ZIP_CREATE_SYSTEM_UNIX = 3
 
 
 def _clean(text: str | None) -> str:
@@ -117,14 +125,48 @@ def add_clause_blocks(document, html: str, clause_id: str) -> None:
             _add_table(document, element)
 
 
+def _as_utc(moment: dt.datetime) -> dt.datetime:
+    """Return ``moment`` in UTC. A naive datetime counts as UTC."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(dt.timezone.utc)
+
+
+def _entry_order(name: str) -> tuple[int, str]:
+    # [Content_Types].xml goes first, as python-docx writes it. The other parts follow by name.
+    return (0 if name == "[Content_Types].xml" else 1, name)
+
+
+def save_reproducible(document, path: Path, timestamp: dt.datetime) -> None:
+    """Save a python-docx document so that the same content always gives the same bytes.
+
+    python-docx stamps every zip entry with the current local time. This rewrites the
+    package with ``timestamp`` (UTC, at least 1980-01-01) on every entry, a fixed entry
+    order, fixed permissions and deflate compression. The bytes then depend only on the
+    content, on ``timestamp`` and on the zlib version that compresses them.
+    """
+    buffer = io.BytesIO()
+    document.save(buffer)
+    entry_time = max(_as_utc(timestamp), ZIP_EARLIEST).timetuple()[:6]
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(path, "w") as target:
+        for name in sorted(source.namelist(), key=_entry_order):
+            entry = zipfile.ZipInfo(name, date_time=entry_time)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.create_system = ZIP_CREATE_SYSTEM_UNIX
+            entry.external_attr = ZIP_FILE_MODE
+            target.writestr(entry, source.read(name))
+
+
 def write_docx(path: Path, title: str, subtitle: str, articles: list[tuple[int, str, str, str]], created: dt.datetime) -> Path:
     """Write ``articles`` (number, title, clause id, HTML fragment) to a DOCX file at ``path``.
 
-    ``created`` is stored as the document's creation and modification time so
-    a rerun writes the same document properties.
+    ``created`` becomes the document's creation and modification time and the time of
+    every zip entry, so the same input writes byte-identical files. A naive ``created``
+    counts as UTC.
     """
     from docx import Document
 
+    created = _as_utc(created)
     document = Document()
     properties = document.core_properties
     properties.title = title
@@ -140,7 +182,7 @@ def write_docx(path: Path, title: str, subtitle: str, articles: list[tuple[int, 
         document.add_heading(f"Artikel {number}. {article_title}", level=2)
         add_clause_blocks(document, html, clause_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    document.save(str(path))
+    save_reproducible(document, path, created)
     return path
 
 

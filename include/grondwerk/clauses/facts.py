@@ -62,7 +62,11 @@ def format_date(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Partij:
-    """A partij as the clauses describe it; ``klasse`` is a code from ``CLASSES``."""
+    """A partij as the clauses describe it; ``klasse`` is a code from ``CLASSES``.
+
+    ``indicative`` is true when the classification found the standard analysis package
+    incomplete. ``missing`` then names the substances and soil properties still to analyse.
+    """
 
     id: str
     klasse: str
@@ -74,12 +78,22 @@ class Partij:
     pfas: dict[str, Any] | None
     evidence: str  # bodemonderzoek | partijkeuring
     evidence_label: str
+    indicative: bool = False
+    missing: tuple[str, ...] = ()
+
+    @property
+    def klasse_label(self) -> str:
+        """Dutch class label, with "(indicatief)" when the analysis package was incomplete."""
+        label = CLASS_LABELS[self.klasse]
+        return f"{label} (indicatief)" if self.indicative else label
 
     def as_context(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "klasse": self.klasse,
-            "klasse_label": CLASS_LABELS[self.klasse],
+            "klasse_label": self.klasse_label,
+            "indicatief": self.indicative,
+            "ontbrekend": list(self.missing),
             "volume_m3": self.volume_m3,
             "soil_type": self.soil_type,
             "samples": list(self.samples),
@@ -108,6 +122,31 @@ def _evidence(klasse: str, samples: tuple[str, ...], investigations: dict[str, s
     if found:
         return "bodemonderzoek", "Bodemonderzoek " + ", ".join(found)
     return "bodemonderzoek", "Bodemonderzoek (monsters " + ", ".join(samples) + ")"
+
+
+def _package_gaps(item: dict[str, Any], path: Path, record: str) -> tuple[bool, tuple[str, ...]]:
+    """Return whether a partij's class is indicatief and what it still needs analysed.
+
+    Files written before the package check lack these fields, and their partijen count as not indicatief.
+    """
+    indicative = item.get("klasse_indicatief", False)
+    if not isinstance(indicative, bool):
+        raise InputError(
+            msg("klasse_indicatief van partij {partij} moet true of false zijn, niet {value!r}",
+                "klasse_indicatief of partij {partij} must be true or false, not {value!r}", partij=item["partij_id"], value=indicative),
+            file=str(path), record=record, value=indicative,
+        )
+    missing: list[str] = []
+    for field in ("ontbrekende_stoffen", "ontbrekende_bodemkenmerken"):
+        names = item.get(field) or []
+        if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+            raise InputError(
+                msg("{field} van partij {partij} moet een lijst van namen zijn", "{field} of partij {partij} must be a list of names",
+                    field=field, partij=item["partij_id"]),
+                file=str(path), record=record, value=names,
+            )
+        missing += names
+    return indicative, tuple(missing)
 
 
 def load_partijen(path: Path, samples_csv: Path | None = None) -> list[Partij]:
@@ -147,6 +186,9 @@ def load_partijen(path: Path, samples_csv: Path | None = None) -> list[Partij]:
             )
         samples = tuple(str(sample) for sample in item.get("samples") or ())
         evidence, label = _evidence(klasse, samples, investigations)
+        indicative, missing = _package_gaps(item, path, record)
+        if indicative:
+            label += "; analysepakket onvolledig" + (", eerst aanvullend analyseren op: " + ", ".join(missing) if missing else "")
         pfas = item.get("pfas")
         partijen.append(
             Partij(
@@ -160,6 +202,8 @@ def load_partijen(path: Path, samples_csv: Path | None = None) -> list[Partij]:
                 pfas=pfas if isinstance(pfas, dict) and pfas else None,
                 evidence=evidence,
                 evidence_label=label,
+                indicative=indicative,
+                missing=missing,
             )
         )
     ids = [partij.id for partij in partijen]
@@ -340,7 +384,8 @@ def bill_of_quantities(tender: TenderSpec, partijen: list[Partij], flows: list[d
     """Build the soil items of the staat van hoeveelheden from the partijen and the match."""
     items: list[tuple[str, str, float, int]] = []
     for partij in partijen:
-        items.append((f"Ontgraven en gescheiden laden van partij {partij.id} ({CLASS_LABELS[partij.klasse].lower()}, {partij.soil_type})", "m³", partij.volume_m3, 0))
+        klasse = CLASS_LABELS[partij.klasse].lower() + (", indicatief" if partij.indicative else "")
+        items.append((f"Ontgraven en gescheiden laden van partij {partij.id} ({klasse}, {partij.soil_type})", "m³", partij.volume_m3, 0))
 
     transports = _tonnes_per_destination(flows, tuple(FLOW_KIND_LABELS))
     for partij in partijen:

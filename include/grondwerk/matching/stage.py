@@ -194,33 +194,130 @@ def build_proposal(instance: dict[str, Any], result: dict[str, Any], tender, pub
     }
 
 
-def _conclusion(proposal: dict[str, Any], tender, partijen: list[dict[str, Any]]) -> tuple[str, str]:
-    volume = sum(float(p["volume_m3"]) for p in partijen)
+def _partijen_word(count: int) -> str:
+    return "partij" if count == 1 else "partijen"
+
+
+def _reuse_parts(tender_flows: list[dict[str, Any]], lots: str) -> tuple[str, str]:
+    """Return the tonnes per reuse destination (a demand or a depot), largest first."""
     destinations: dict[str, float] = {}
-    for flow in proposal["tender_flows"]:
-        if flow["from"].startswith(tender.reference + "/"):
+    for flow in tender_flows:
+        if flow["from"].startswith(lots) and flow["to_kind"] != "disposal":
             destinations[flow["to_name"]] = destinations.get(flow["to_name"], 0.0) + flow["tonnes"]
-    parts_nl = ", ".join(f"{format_nl(t)} t naar {name}" for name, t in sorted(destinations.items(), key=lambda item: -item[1]))
-    parts_en = ", ".join(f"{t:,.0f} t to {name}" for name, t in sorted(destinations.items(), key=lambda item: -item[1]))
+    ranked = sorted(destinations.items(), key=lambda item: -item[1])
+    return (", ".join(f"{format_nl(t)} t naar {name}" for name, t in ranked),
+            ", ".join(f"{t:,.0f} t to {name}" for name, t in ranked))
+
+
+def _disposal_parts(tender_flows: list[dict[str, Any]], lots: str, partijen: list[dict[str, Any]]) -> tuple[str, str]:
+    """Return the disposal clause: lots the match leaves without a taker, and the niet toepasbare partijen.
+
+    A flow to ``disposal`` has no site because the region lists none. Such a flow is priced
+    at the flat unmatched cost per tonne.
+    """
+    sites: dict[str, float] = {}
+    for flow in tender_flows:
+        if flow["from"].startswith(lots) and flow["to_kind"] == "disposal":
+            name = flow["to_name"] if flow["to"] != "disposal" else ""
+            sites[name] = sites.get(name, 0.0) + flow["tonnes"]
+    excluded = [p for p in partijen if p.get("class") == NOT_APPLICABLE]
+    excluded_t = sum(tonnes_of(p["volume_m3"], p.get("soil_type")) for p in excluded)
+    total = sum(sites.values()) + excluded_t
+    if total <= 0:
+        return "geen afvoer naar stort of verwerker", "nothing to landfill or a processor"
+
+    details_nl, details_en = [], []
+    for name, t in sorted(sites.items(), key=lambda item: -item[1]):
+        details_nl.append(f"{format_nl(t)} t zonder afnemer naar {name or 'een verwerker (geen locatie in de regio)'}")
+        details_en.append(f"{t:,.0f} t without a taker to {name or 'a processor (no site in the region)'}")
+    if excluded:
+        # Niet toepasbare partijen are not published for reuse, so no flow above names them.
+        word_nl = _partijen_word(len(excluded))
+        details_nl.append(f"{format_nl(excluded_t)} t van {len(excluded)} niet toepasbare {word_nl} naar een erkende verwerker buiten de match")
+        details_en.append(f"{excluded_t:,.0f} t of {len(excluded)} not applicable {word_nl} to a licensed processor outside the match")
+    return (f"afvoer (storten of reinigen) {format_nl(total)} t: {' en '.join(details_nl)}",
+            f"disposal (landfill or cleaning) {total:,.0f} t: {' and '.join(details_en)}")
+
+
+def _swapped_tonnes(proposal: dict[str, Any], own: set[str], lots: str) -> tuple[float, list[str], float]:
+    """Return the tender's own soil that fits its own demand but goes elsewhere, its soil types, and the tonnes coming in.
+
+    Soil fits when its class and soil type are among those the tender's demand accepts.
+    """
+    published = proposal["tender"]
+    fitting: dict[str, str] = {}
+    for demand in published["published_demand"]:
+        for lot in published["published_supply"]:
+            if lot["quality_class"] in demand["accepted_classes"] and lot["soil_type"] in demand["accepted_soil_types"]:
+                fitting[lot["lot_id"]] = lot["soil_type"]
+    leaving = [f for f in proposal["tender_flows"] if f["from"] in fitting and f["to_kind"] != "disposal" and f["to"] not in own]
+    incoming = sum(f["tonnes"] for f in proposal["tender_flows"] if f["to"] in own and f["kind"] in ("direct", "from_depot") and not f["from"].startswith(lots))
+    soil_types = sorted({fitting[f["from"]] for f in leaving})
+    return sum(f["tonnes"] for f in leaving), soil_types, incoming
+
+
+def _tradeoff_sentence(proposal: dict[str, Any], own: set[str], lots: str) -> tuple[str, str]:
+    """Explain, with the euro figures, why the tender pays more under the regional optimum than under greedy.
+
+    Return empty strings when the tender's own cost under the optimum is not above its greedy cost.
+    """
+    own_cost = proposal["tender"]["totals"]["cost"]
+    greedy_cost = proposal["tender"]["baselines"]["greedy"]["cost"]
+    if own_cost <= greedy_cost:
+        return "", ""
+    extra = own_cost - greedy_cost
+    extra_pct = 100.0 * extra / greedy_cost if greedy_cost else 0.0
+    region = proposal["savings"]["greedy"]
+
+    leaving, soil_types, incoming = _swapped_tonnes(proposal, own, lots)
+    if leaving > 0:
+        soil = " en ".join(soil_types)
+        reason_nl = f"eigen grond die de eigen vraag had kunnen vullen ({format_nl(leaving)} t {soil}) naar andere projecten gaat"
+        reason_en = f"own soil that could have filled this tender's demand ({leaving:,.0f} t {' and '.join(soil_types)}) goes to other projects"
+        if incoming > 0:
+            reason_nl += f", terwijl {format_nl(incoming)} t grond van elders de eigen vraag vult"
+            reason_en += f", while {incoming:,.0f} t from elsewhere fills that demand"
+    else:
+        reason_nl = "de verdeling die voor de hele regio het goedkoopst is, dat voor deze aanbesteding niet is"
+        reason_en = "the allocation that is cheapest for the whole region is not the cheapest for this tender"
+    nl = (f"Afweging: voor deze aanbesteding kost de regionale verdeling € {format_nl(own_cost)}, € {format_nl(extra)} ({format_nl(extra_pct, 1)} %) "
+          f"meer dan de dichtstbijzijnde match (€ {format_nl(greedy_cost)}), omdat {reason_nl}. De regio als geheel is € {format_nl(region['euro'])} "
+          f"({format_nl(region['euro_pct'], 1)} %) goedkoper dan met de dichtstbijzijnde match.")
+    en = (f"Trade-off: for this tender the regional allocation costs € {own_cost:,.0f}, € {extra:,.0f} ({extra_pct:.1f} %) more than the nearest match "
+          f"(€ {greedy_cost:,.0f}), because {reason_en}. The region as a whole is € {region['euro']:,.0f} ({region['euro_pct']:.1f} %) cheaper "
+          f"than with the nearest match.")
+    return nl, en
+
+
+def _conclusion(proposal: dict[str, Any], tender, partijen: list[dict[str, Any]]) -> tuple[str, str]:
+    """Return the Dutch and English summary of the proposal for the soil team.
+
+    It names the tonnes per reuse destination, the tonnes to disposal, the savings of the
+    tender and of the region, and the trade-off when the tender pays more than under greedy.
+    """
+    lots = tender.reference + "/"
+    own = {row["lot_id"] for row in proposal["tender"]["published_supply"]} | {row["demand_id"] for row in proposal["tender"]["published_demand"]}
+    volume = sum(float(p["volume_m3"]) for p in partijen)
+    word = _partijen_word(len(partijen))
+    reuse_nl, reuse_en = _reuse_parts(proposal["tender_flows"], lots)
+    disposal_nl, disposal_en = _disposal_parts(proposal["tender_flows"], lots, partijen)
     saving = proposal["tender"]["savings"]["no_coordination"]["tonne_km_pct"]
     region_greedy = proposal["savings"]["greedy"]["tonne_km_pct"]
     region_none = proposal["savings"]["no_coordination"]["tonne_km_pct"]
     factor = proposal["co2_basis"]["co2_kg_per_tkm"]
-    excluded = [p for p in partijen if p.get("class") == "niet_toepasbaar"]
-    excluded_t = sum(tonnes_of(p["volume_m3"], p.get("soil_type")) for p in excluded)
-    if excluded:
-        # Niet toepasbare partijen are not published for reuse, so no flow above names them.
-        excluded_nl = f"{len(excluded)} partijen niet toepasbaar ({format_nl(excluded_t)} t) naar een erkende verwerker buiten de match"
-        excluded_en = f"{len(excluded)} partijen not applicable ({excluded_t:,.0f} t) to a licensed processor outside the match"
-        parts_nl = f"{parts_nl}; {excluded_nl}" if parts_nl else excluded_nl
-        parts_en = f"{parts_en}; {excluded_en}" if parts_en else excluded_en
-    nl = (f"{format_nl(volume)} m³ in {len(partijen)} partijen: {parts_nl or 'geen afzet'}; besparing {format_nl(saving)} % tonkm t.o.v. geen coördinatie. "
+    nl = (f"{format_nl(volume)} m³ in {len(partijen)} {word}: hergebruik {reuse_nl or 'geen'}; {disposal_nl}; "
+          f"besparing {format_nl(saving)} % tonkm t.o.v. geen coördinatie. "
           f"Regio: {format_nl(region_none)} % minder tonkm dan zonder coördinatie en {format_nl(region_greedy)} % minder dan dichtstbijzijnde match "
-          f"(CO2-factor {format_nl(factor, 3)} kg per tonkm, well-to-wheel, inclusief lege terugrit). Voorbeeldregio, geen echte projecten.")
-    en = (f"{volume:,.0f} m³ in {len(partijen)} partijen: {parts_en or 'no destination'}; saving {saving:.0f} % tonne-km against no coordination. "
+          f"(CO2-factor {format_nl(factor, 3)} kg per tonkm, well-to-wheel, inclusief lege terugrit).")
+    en = (f"{volume:,.0f} m³ in {len(partijen)} {word}: reuse {reuse_en or 'none'}; {disposal_en}; "
+          f"saving {saving:.0f} % tonne-km against no coordination. "
           f"Region: {region_none:.0f} % fewer tonne-km than without coordination and {region_greedy:.0f} % fewer than nearest match "
-          f"(CO2 factor {factor:.3f} kg per tonne-km, well-to-wheel, including the empty return). Example region, not real projects.")
-    return nl, en
+          f"(CO2 factor {factor:.3f} kg per tonne-km, well-to-wheel, including the empty return).")
+    tradeoff_nl, tradeoff_en = _tradeoff_sentence(proposal, own, lots)
+    if tradeoff_nl:
+        nl += " " + tradeoff_nl
+        en += " " + tradeoff_en
+    return nl + " Voorbeeldregio, geen echte projecten.", en + " Example region, not real projects."
 
 
 def _geojson(proposal: dict[str, Any], instance: dict[str, Any]) -> dict[str, Any]:
