@@ -1,7 +1,7 @@
 """Regional matching of released and needed soil: store, exact optimiser, baselines and proposals.
 
 ``solve(instance)`` takes the JSON instance of ``grondwerk match`` and returns the optimal flows
-with totals, baselines and savings. Heavy imports (numpy, scipy, OR-Tools) happen on first call.
+with totals, baselines and savings. Heavy imports (numpy, Numba, HiGHS) happen on first call.
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ import numpy as np
 
 from grondwerk.matching import baselines
 from grondwerk.matching.instance import Problem, default_parameters, load_problem
-from grondwerk.matching.network import CARRY, DIRECT, DISPOSAL, FLOW_SCALE, INTAKE, OUTFLOW, PRIMARY
-from grondwerk.matching.solver import solve_problem
+from grondwerk.matching.network import DIRECT, DISPOSAL, FLOW_SCALE, INTAKE, OUTFLOW, PRIMARY
+from grondwerk.matching.solver import CapacityGroups, solve_problem
 
 log = logging.getLogger(__name__)
 
@@ -73,14 +73,12 @@ def _optimal_flows(pb: Problem, solved: dict) -> tuple[list[dict], list[dict]]:
             soil, cls = divmod(i, 3)
             flows[-1]["soil_type"] = pb.soil_types[soil]
             flows[-1]["class"] = ("achtergrondwaarde", "wonen", "industrie")[cls]
-    stock = []
-    carry = np.flatnonzero((arcs.kind == CARRY) & (flow > 0))
-    if len(carry):
-        per = {}
-        for a in carry:
-            key = (pb.depot_ids[int(arcs.k[a])], int(arcs.p[a]))
-            per[key] = per.get(key, 0) + int(flow[a])
-        stock = [{"depot": depot, "end_of_period": period, "tonnes": units / FLOW_SCALE} for (depot, period), units in sorted(per.items())]
+    # Stock per depot at the end of each period: the spans that keep soil there, over all heaps.
+    groups = CapacityGroups(net, per_heap=False)
+    span, group = groups.cover(arcs)
+    units = np.bincount(group, weights=flow[span], minlength=groups.count)
+    stock = [{"depot": pb.depot_ids[int(g) // (net.P + 2)], "end_of_period": int(g) % (net.P + 2), "tonnes": float(units[g]) / FLOW_SCALE}
+             for g in np.flatnonzero(units > 0)]
     flows.sort(key=lambda f: (f["period"], f["kind"], f["from"], f["to"]))
     return flows, stock
 
@@ -126,6 +124,7 @@ def solve(instance: dict[str, Any], source: str | None = None, *, keep_baseline_
         "solver": {
             "method": solved["method"],
             "rounds": solved["rounds"],
+            "parts": solved["parts"],
             "certified_optimal": solved["certified"],
             "seconds": round(solved["seconds"], 3),
             "flow_unit_tonnes": 1.0 / FLOW_SCALE,

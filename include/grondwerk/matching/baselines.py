@@ -11,11 +11,12 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial import cKDTree
 
+from grondwerk.matching import spatial
 from grondwerk.matching.instance import Problem
 
 GREEDY_CANDIDATES = 50
+QUERY_CHUNK = 2_000
 
 
 def _flow(kind: str, source: str, target: str, period: int, tonnes: float, km: float, cost: float) -> dict:
@@ -41,16 +42,18 @@ def greedy(pb: Problem) -> list[dict]:
         demand = np.flatnonzero((pb.d_soil_mask >> soil) & 1)
         if not len(supply) or not len(demand):
             continue
-        tree = cKDTree(np.column_stack([pb.dx[demand], pb.dy[demand]]))
         k = min(len(demand), GREEDY_CANDIDATES * 3)
-        _, index = tree.query(np.column_stack([pb.sx[supply], pb.sy[supply]]), k=k, workers=-1)
-        index = demand[index.reshape(len(supply), k)]
-        i = np.repeat(supply, k).reshape(len(supply), k)
-        ok = ((pb.d_class_mask[index] >> pb.s_class[i]) & 1).astype(bool)
-        ok &= np.maximum(pb.s_from[i], pb.d_from[index]) <= np.minimum(pb.s_to[i], pb.d_to[index])
-        ok &= np.cumsum(ok, axis=1) <= GREEDY_CANDIDATES
-        for row, lot in enumerate(supply):
-            candidates[lot] = index[row][ok[row]]
+        # Query in chunks of lots: the neighbour table of a whole soil type at 100,000 lots would take hundreds of MB.
+        for start in range(0, len(supply), QUERY_CHUNK):
+            lots = supply[start : start + QUERY_CHUNK]
+            _, index = spatial.nearest(pb.sx[lots], pb.sy[lots], pb.dx[demand], pb.dy[demand], k)
+            index = demand[index]
+            i = lots[:, None]
+            ok = ((pb.d_class_mask[index] >> pb.s_class[i]) & 1).astype(bool)
+            ok &= np.maximum(pb.s_from[i], pb.d_from[index]) <= np.minimum(pb.s_to[i], pb.d_to[index])
+            ok &= np.cumsum(ok, axis=1) <= GREEDY_CANDIDATES
+            for row, lot in enumerate(lots):
+                candidates[lot] = index[row][ok[row]]
     flows = []
     order = np.lexsort((np.arange(n), pb.s_from))
     for i in order:

@@ -1,16 +1,26 @@
 """Time-expanded transport network of a matching problem, with the candidate arcs kept in a sparse graph.
 
 Nodes: one per supply lot and per demand, a primary-sand source, a disposal
-sink, and per depot, commodity (soil type x class) and period a chain of stock
-nodes by age (0 .. max dwell) plus an outflow node. Arcs:
+sink, and per depot heap (depot x commodity, a commodity being soil type x
+class) an arrival node and a departure node per period. Arcs:
 
 - supply -> demand (direct, when windows overlap and soil type and class fit);
-- supply -> depot stock node of age 0 in a period of the lot's window (transport + handling);
-- depot stock (period p, age a) -> stock (p + 1, a + 1), capacity = depot capacity, so stock
-  older than the maximum dwell time cannot stay;
-- depot stock -> depot outflow node of the same period -> demand (period in the demand window);
+- supply -> arrival node of its heap in the last period of the lot's window (transport + handling);
+- span: arrival (period p) -> departure (period p'), for 1 <= p' - p <= the depot's maximum dwell
+  time; the soil is in stock in periods p .. p' - 1;
+- departure node (period p') -> demand whose window starts in p';
 - supply -> disposal (unmatched) and primary -> demand (unmet), plus primary -> disposal at cost 0
   so the network is balanced.
+
+A depot only pays off to bridge time: where the windows of a lot and a demand
+overlap, the direct arc is never dearer than a trip through a depot (straight
+lines obey the triangle inequality and handling costs are not negative). A
+lot that goes through a depot therefore arrives, without loss, in the last
+period of its window and leaves in the first period of the demand's window:
+any other choice costs the same and keeps the soil in stock for a superset of
+these periods, so it never helps against a capacity limit either. This keeps
+one intake arc per lot and depot and one outflow arc per demand, depot and
+commodity.
 
 The min-cost flow solver needs integer capacities and costs: flows are in units of
 1/FLOW_SCALE tonne (10 kg) and costs in 1/cost_scale euro per tonne.
@@ -29,7 +39,7 @@ log = logging.getLogger(__name__)
 
 FLOW_SCALE = 100  # flow unit = 0.01 t
 # Arc kinds, stored per arc so results and pricing can tell them apart.
-DIRECT, INTAKE, OUTFLOW, CARRY, EXIT, DISPOSAL, PRIMARY, SLACK = range(8)
+DIRECT, INTAKE, OUTFLOW, SPAN, DISPOSAL, PRIMARY, SLACK = range(7)
 NUM_CLASSES = 3
 
 
@@ -76,7 +86,7 @@ def make_arcs(kind, tail, head, cap, cost, key, i=None, j=None, k=None, p=None) 
 class Network:
     """Node numbering, fixed arcs and arc-cost formulas of one problem."""
 
-    def __init__(self, problem: Problem):
+    def __init__(self, problem: Problem, cost_scale: float | None = None):
         self.problem = pb = problem
         self.n, self.m, self.K = len(pb.s_tonnes), len(pb.d_tonnes), len(pb.k_capacity)
         self.P = pb.periods
@@ -88,28 +98,28 @@ class Network:
         self.primary = self.n + self.m
         self.disposal = self.primary + 1
         self._number_depot_nodes()
-        self.cost_scale = self._choose_cost_scale()
+        chosen = self._choose_cost_scale()
+        # Parts of one problem are solved with the cost unit of the whole, so their objectives add up.
+        self.cost_scale = chosen if cost_scale is None else cost_scale
 
     # -- nodes ---------------------------------------------------------------------------------
     def _number_depot_nodes(self) -> None:
+        """Number an arrival node for periods 1 .. P-1 and a departure node for periods 2 .. P of every heap in use."""
         pb = self.problem
-        max_dwell = int(pb.k_dwell.max()) if self.K else 0
-        self.A = max_dwell + 1
-        self.stock = np.full((self.K, self.Q, self.P + 2, self.A), -1, dtype=np.int64)
+        self.arrival = np.full((self.K, self.Q, self.P + 2), -1, dtype=np.int64)
         self.outflow = np.full((self.K, self.Q, self.P + 2), -1, dtype=np.int64)
         present_q = np.unique(self.s_q) if self.n else np.zeros(0, dtype=np.int64)
         next_id = self.disposal + 1
         for k in range(self.K):
-            dwell = int(pb.k_dwell[k])
+            if int(pb.k_dwell[k]) < 1:
+                continue
             for q in present_q:
                 if not (pb.k_class_mask[k] >> (q % NUM_CLASSES)) & 1:
                     continue
-                for p in range(1, self.P + 1):
-                    for age in range(0, min(dwell, p - 1) + 1):
-                        self.stock[k, q, p, age] = next_id
-                        next_id += 1
-                    self.outflow[k, q, p] = next_id
-                    next_id += 1
+                self.arrival[k, q, 1 : self.P] = np.arange(next_id, next_id + self.P - 1)
+                next_id += self.P - 1
+                self.outflow[k, q, 2 : self.P + 1] = np.arange(next_id, next_id + self.P - 1)
+                next_id += self.P - 1
         self.num_nodes = next_id
 
     def supplies(self) -> np.ndarray:
@@ -130,12 +140,18 @@ class Network:
         max_cost = pb.params["cost_per_tkm"] * diagonal_km * 2 + float(pb.k_handling.max(initial=0.0))
         max_cost += float(pb.s_unmatched_cost.max(initial=0.0)) + float(pb.d_unmet_cost.max(initial=0.0)) + 1.0
         total_units = float(self.s_units.sum() + self.d_units.sum()) + 1.0
+        self.max_cost_euro = max_cost
         scale = 1e6
         # The cost-scaling solver's time grows with log(max cost), so costs are kept below about 1e5 units.
         # For euro costs of up to a few hundred euro per tonne that is a resolution of 0.001-0.01 euro per tonne.
         while scale > 1e-3 and (max_cost * scale > 1e5 or max_cost * scale * total_units > 1e18):
             scale /= 10
         return scale
+
+    @property
+    def max_int_cost(self) -> int:
+        """Upper bound on the integer cost of any arc of the full graph."""
+        return int(np.ceil(self.max_cost_euro * self.cost_scale)) + 1
 
     def int_cost(self, cost: np.ndarray) -> np.ndarray:
         return np.rint(np.asarray(cost) * self.cost_scale).astype(np.int64)
@@ -154,28 +170,32 @@ class Network:
     def direct_key(self, i, j):
         return np.asarray(i, dtype=np.int64) * max(1, self.m) + j
 
-    def intake_arcs(self, i: np.ndarray, k: np.ndarray, p: np.ndarray) -> ArcSet:
+    def intake_arcs(self, i: np.ndarray, k: np.ndarray) -> ArcSet:
+        """Return lot -> depot arcs, arriving in the last period of each lot's window (the caller checks the node exists)."""
         pb = self.problem
+        p = pb.s_to[i]
         cost = pb.params["cost_per_tkm"] * self.km(pb.sx[i], pb.sy[i], pb.kx[k], pb.ky[k]) + pb.k_handling[k]
-        head = self.stock[k, self.s_q[i], p, 0]
-        return make_arcs(INTAKE, i, head, self.s_units[i], cost, self.intake_key(i, k, p), i=i, k=k, p=p)
+        head = self.arrival[k, self.s_q[i], p]
+        return make_arcs(INTAKE, i, head, self.s_units[i], cost, self.intake_key(i, k), i=i, k=k, p=p)
 
-    def intake_key(self, i, k, p):
-        return (np.asarray(i, dtype=np.int64) * max(1, self.K) + k) * (self.P + 2) + p
+    def intake_key(self, i, k):
+        return np.asarray(i, dtype=np.int64) * max(1, self.K) + k
 
-    def outflow_arcs(self, k: np.ndarray, q: np.ndarray, p: np.ndarray, j: np.ndarray) -> ArcSet:
+    def outflow_arcs(self, k: np.ndarray, q: np.ndarray, j: np.ndarray) -> ArcSet:
+        """Return depot -> demand arcs, leaving in the first period of each demand's window."""
         pb = self.problem
+        p = pb.d_from[j]
         cost = pb.params["cost_per_tkm"] * self.km(pb.kx[k], pb.ky[k], pb.dx[j], pb.dy[j])
         tail = self.outflow[k, q, p]
-        arcs = make_arcs(OUTFLOW, tail, self.n + j, self.d_units[j], cost, self.outflow_key(k, q, p, j), j=j, k=k, p=p)
-        arcs.i = np.asarray(q, dtype=np.int64).copy()  # the commodity, kept for reporting
+        arcs = make_arcs(OUTFLOW, tail, self.n + j, self.d_units[j], cost, self.outflow_key(k, q, j), j=j, k=k, p=p)
+        arcs.i = np.asarray(q, dtype=np.int32).copy()  # the commodity, kept for reporting
         return arcs
 
-    def outflow_key(self, k, q, p, j):
-        return ((np.asarray(k, dtype=np.int64) * self.Q + q) * (self.P + 2) + p) * max(1, self.m) + j
+    def outflow_key(self, k, q, j):
+        return (np.asarray(k, dtype=np.int64) * self.Q + q) * max(1, self.m) + j
 
     def fixed_arcs(self) -> ArcSet:
-        """Return the arcs that are always in the graph: disposal, primary, depot stock and exits."""
+        """Return the arcs that are always in the graph: disposal, primary, slack and the depot spans."""
         pb = self.problem
         n, m = self.n, self.m
         parts = [
@@ -183,15 +203,19 @@ class Network:
             make_arcs(PRIMARY, self.primary, n + np.arange(m), self.d_units, pb.d_unmet_cost, -1, j=np.arange(m), p=pb.d_from),
             make_arcs(SLACK, [self.primary], [self.disposal], [self.d_units.sum()], [0.0], -1),
         ]
-        big = int(self.s_units.sum())
-        k_idx, q_idx, p_idx, a_idx = np.nonzero(self.stock >= 0)
-        tails = self.stock[k_idx, q_idx, p_idx, a_idx]
-        # Exit of stock of any age to the outflow node of its period.
-        parts.append(make_arcs(EXIT, tails, self.outflow[k_idx, q_idx, p_idx], big, 0.0, -1, k=k_idx, p=p_idx))
-        nxt = np.where(p_idx + 1 <= self.P, self.stock[k_idx, q_idx, np.minimum(p_idx + 1, self.P + 1), np.minimum(a_idx + 1, self.A - 1)], -1)
-        carry = (a_idx + 1 < self.A) & (nxt >= 0)
-        carry &= (a_idx + 1) <= pb.k_dwell[k_idx]
-        cap = np.rint(pb.k_capacity[k_idx[carry]] * FLOW_SCALE).astype(np.int64)
-        # A carry arc keeps its commodity in ``i``, so per-heap capacity rows can group the ages of one heap.
-        parts.append(make_arcs(CARRY, tails[carry], nxt[carry], cap, 0.0, -1, i=q_idx[carry], k=k_idx[carry], p=p_idx[carry]))
+        # Spans from each arrival node to the departure nodes within the depot's dwell time. A span's flow is
+        # stock in every period it covers, so one span can carry at most the capacity (a relaxation that the
+        # solver completes with capacity rows where the summed stock exceeds it).
+        k_idx, q_idx, p_idx = np.nonzero(self.arrival >= 0)
+        for length in range(1, int(pb.k_dwell.max(initial=0)) + 1):
+            leave = p_idx + length
+            ok = (leave <= self.P) & (length <= pb.k_dwell[k_idx])
+            if not ok.any():
+                continue
+            k_ok, q_ok, p_ok = k_idx[ok], q_idx[ok], p_idx[ok]
+            cap = np.rint(pb.k_capacity[k_ok] * FLOW_SCALE).astype(np.int64)
+            # A span keeps its commodity in ``i`` and its departure period in ``j``, so capacity rows can
+            # group the heaps of one depot and the periods the span covers.
+            parts.append(make_arcs(SPAN, self.arrival[k_ok, q_ok, p_ok], self.outflow[k_ok, q_ok, leave[ok]], cap, 0.0, -1,
+                                   i=q_ok, j=leave[ok], k=k_ok, p=p_ok))
         return ArcSet.concat(parts)

@@ -1,13 +1,15 @@
 """Candidate arcs for the sparse graph and pricing of the full graph by reduced cost.
 
-With node potentials ``d`` (shortest-path distances in the residual graph of an
-optimal flow), an arc u -> v has reduced cost ``c + d[u] - d[v]``. The flow is
+With node potentials ``d`` (optimal duals of the sparse graph, from the network
+simplex or the LP), an arc u -> v has reduced cost ``c + d[u] - d[v]``. The flow is
 optimal for the full graph when no arc of the full graph has a negative reduced
 cost. Pricing finds every such arc without enumerating all pairs: a direct arc
 i -> j prices out only when ``c_ij < alpha_i + beta_j`` (alpha = -d[supply],
 beta = d[demand]), so after shifting alpha and beta to balance them, either the
 supply or the demand end lies within a radius of ``2 * its potential / cost per
-metre`` of the other. Depot arcs are priced exhaustively (depots are few).
+metre`` of the other. A compiled scan finds those pairs from both sides, each
+query looking only at the strip of the other side within its radius in x.
+Depot arcs are priced exhaustively (depots are few).
 """
 
 from __future__ import annotations
@@ -15,16 +17,15 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-from scipy.spatial import cKDTree
+from numba import njit
 
+from grondwerk.matching import spatial
 from grondwerk.matching.network import NUM_CLASSES, ArcSet, Network
 
 log = logging.getLogger(__name__)
 
-CHUNK = 20_000
-# Target number of candidate pairs per radius query batch. At 2 million, pricing on the synthetic 30k
-# instance peaked about 340 MB higher than at 500,000 (bench/matching_bench.py, 2 cores).
-HIT_BUDGET = 500_000
+# Lots or demands per block of the lot x depot and demand x depot cost tables in depot pricing.
+CHUNK = 4_000
 
 
 def _feasible_direct(net: Network, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -50,13 +51,12 @@ def initial_direct(net: Network, nearest: int) -> tuple[np.ndarray, np.ndarray]:
     pb = net.problem
     pairs_i, pairs_j = [], []
     for _soil, supply, demand in _soil_groups(net):
-        demand_tree = cKDTree(np.column_stack([pb.dx[demand], pb.dy[demand]]))
-        supply_tree = cKDTree(np.column_stack([pb.sx[supply], pb.sy[supply]]))
-        for tree, targets, queries, from_supply in ((demand_tree, demand, supply, True), (supply_tree, supply, demand, False)):
+        for targets, queries, from_supply in ((demand, supply, True), (supply, demand, False)):
             k = min(len(targets), nearest * 4)
-            points = np.column_stack([pb.sx[queries], pb.sy[queries]]) if from_supply else np.column_stack([pb.dx[queries], pb.dy[queries]])
-            _, index = tree.query(points, k=k, workers=-1)
-            index = index.reshape(len(queries), k)
+            if from_supply:
+                _, index = spatial.nearest(pb.sx[queries], pb.sy[queries], pb.dx[targets], pb.dy[targets], k)
+            else:
+                _, index = spatial.nearest(pb.dx[queries], pb.dy[queries], pb.sx[targets], pb.sy[targets], k)
             other = targets[index]
             mine = np.repeat(queries, k).reshape(len(queries), k)
             i, j = (mine, other) if from_supply else (other, mine)
@@ -69,36 +69,32 @@ def initial_direct(net: Network, nearest: int) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(pairs_i), np.concatenate(pairs_j)
 
 
+def _can_arrive(net: Network, i: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Return where lot ``i`` can go to depot ``k``: the depot takes its class and keeps soil past its window."""
+    return net.arrival[k, net.s_q[i], net.problem.s_to[i]] >= 0
+
+
 def initial_depot_arcs(net: Network, nearest: int) -> list[ArcSet]:
-    """Return intake arcs from each lot and outflow arcs to each demand for its ``nearest`` accepting depots."""
+    """Return intake arcs from each lot and outflow arcs to each demand for its ``nearest`` usable depots."""
     pb = net.problem
     if not net.K or not net.n:
         return []
     parts = []
-    k_count = min(net.K, nearest)
-    tree = cKDTree(np.column_stack([pb.kx, pb.ky]))
-    _, near_s = tree.query(np.column_stack([pb.sx, pb.sy]), k=net.K, workers=-1)
-    near_s = near_s.reshape(net.n, net.K)
-    accepts = ((pb.k_class_mask[near_s] >> pb.s_class[:, None]) & 1).astype(bool)
-    keep = accepts & (np.cumsum(accepts, axis=1) <= k_count)
-    i_rep, col = np.nonzero(keep)
-    k_sel = near_s[i_rep, col]
-    for offset in range(net.P):
-        p = pb.s_from[i_rep] + offset
-        ok = p <= pb.s_to[i_rep]
-        if ok.any():
-            parts.append(net.intake_arcs(i_rep[ok], k_sel[ok], p[ok]))
+    _, near_s = spatial.nearest(pb.sx, pb.sy, pb.kx, pb.ky, net.K)
+    lots = np.repeat(np.arange(net.n), net.K).reshape(net.n, net.K)
+    usable = _can_arrive(net, lots.ravel(), near_s.ravel()).reshape(net.n, net.K)
+    keep = usable & (np.cumsum(usable, axis=1) <= nearest)
+    if keep.any():
+        parts.append(net.intake_arcs(lots[keep], near_s[keep]))
     if net.m:
-        _, near_d = tree.query(np.column_stack([pb.dx, pb.dy]), k=k_count, workers=-1)
-        near_d = near_d.reshape(net.m, k_count)
-        j_rep = np.repeat(np.arange(net.m), k_count)
-        k_rep = near_d.ravel()
-        parts.extend(_outflow_for_pairs(net, k_rep, j_rep))
+        k_count = min(net.K, nearest)
+        _, near_d = spatial.nearest(pb.dx, pb.dy, pb.kx, pb.ky, k_count)
+        parts.extend(_outflow_for_pairs(net, near_d.ravel(), np.repeat(np.arange(net.m), k_count)))
     return parts
 
 
 def _outflow_for_pairs(net: Network, k: np.ndarray, j: np.ndarray, d: np.ndarray | None = None, tol: float = 0.0) -> list[ArcSet]:
-    """Expand depot-demand pairs into outflow arcs over compatible commodities and periods of the demand window.
+    """Expand depot-demand pairs into outflow arcs over the commodities the demand accepts.
 
     With potentials ``d``, keep only arcs whose reduced cost is below ``-tol``.
     """
@@ -106,56 +102,19 @@ def _outflow_for_pairs(net: Network, k: np.ndarray, j: np.ndarray, d: np.ndarray
     parts = []
     for q in range(net.Q):
         soil, cls = divmod(q, NUM_CLASSES)
-        fits = (((pb.d_soil_mask[j] >> soil) & 1) & ((pb.d_class_mask[j] >> cls) & 1)).astype(bool)
-        if not fits.any():
+        ok = (((pb.d_soil_mask[j] >> soil) & 1) & ((pb.d_class_mask[j] >> cls) & 1)).astype(bool)
+        ok &= net.outflow[k, q, pb.d_from[j]] >= 0
+        if not ok.any():
             continue
-        for offset in range(net.P):
-            p = pb.d_from[j] + offset
-            ok = fits & (p <= pb.d_to[j])
-            if not ok.any():
+        arcs = net.outflow_arcs(k[ok], np.full(int(ok.sum()), q), j[ok])
+        if d is not None:
+            rc = net.int_cost(arcs.cost) + d[arcs.tail] - d[arcs.head]
+            negative = rc < -tol
+            if not negative.any():
                 continue
-            ok &= net.outflow[k, q, np.minimum(p, net.P + 1)] >= 0
-            if not ok.any():
-                continue
-            arcs = net.outflow_arcs(k[ok], np.full(ok.sum(), q), p[ok], j[ok])
-            if d is not None:
-                rc = net.int_cost(arcs.cost) + d[arcs.tail] - d[arcs.head]
-                neg = rc < -tol
-                if not neg.any():
-                    continue
-                arcs = ArcSet(*(getattr(arcs, name)[neg] for name in ArcSet.__dataclass_fields__))
-            parts.append(arcs)
+            arcs = ArcSet(*(getattr(arcs, name)[negative] for name in ArcSet.__dataclass_fields__))
+        parts.append(arcs)
     return parts
-
-
-class _HitChunks:
-    """Chunks of query indices whose expected ball-query hits stay near HIT_BUDGET, to bound memory.
-
-    The first estimate assumes the targets are spread evenly over their bounding box, which is far off
-    in cities. After each chunk, ``record`` rescales the estimate by the hits actually returned so far.
-    """
-
-    def __init__(self, active: np.ndarray, radii: np.ndarray, tree: cKDTree):
-        self.active = active
-        width, height = np.maximum(tree.maxes - tree.mins, 1.0)
-        density = tree.n / (width * height)
-        self.estimate = np.minimum(np.pi * radii[active] ** 2 * density, tree.n) + 1
-        self.estimated = 0.0
-        self.actual = 0.0
-
-    def __iter__(self):
-        start = 0
-        while start < len(self.active):
-            # Until hits are known, the first chunk takes a quarter of the budget in case the estimate is low.
-            scale = self.actual / self.estimated if self.estimated else 4.0
-            expected = np.cumsum(self.estimate[start:]) * max(scale, 1e-3)
-            end = start + max(1, int(np.searchsorted(expected, HIT_BUDGET)))
-            self.estimated += float(self.estimate[start:end].sum())
-            yield self.active[start:end]
-            start = end
-
-    def record(self, hits: int) -> None:
-        self.actual += hits
 
 
 def lowest_per_group(group: np.ndarray, value: np.ndarray, limit: int) -> np.ndarray:
@@ -180,12 +139,79 @@ def _limit_margin(net: Network, parts: list[ArcSet], d: np.ndarray, tol: float, 
     return [ArcSet(*(getattr(arcs, name)[keep] for name in ArcSet.__dataclass_fields__))]
 
 
+@njit(cache=True, nogil=True)
+def _scan_direct(queries, radii, targets, from_supply, sx, sy, dx, dy, s_class, s_from, s_to, d_class_mask, d_from, d_to,
+                 d, n, cost_per_tkm, km_per_metre, cost_scale, tol, per_node):
+    """Return (lots, demands) of the feasible direct arcs with reduced cost below ``-tol`` that lie within each query's radius.
+
+    ``targets`` are sorted by x, so each query scans only the strip x +- radius. Reduced costs use the same
+    integer rounding as ``Network.int_cost``. With ``per_node`` >= 0, arcs in the margin (reduced cost >= 0)
+    are kept only among the ``per_node`` lowest of their query node.
+    """
+    count = 0
+    out_i = np.empty(1024, dtype=np.int64)
+    out_j = np.empty(1024, dtype=np.int64)
+    target_x = np.empty(len(targets))
+    for position in range(len(targets)):
+        target_x[position] = dx[targets[position]] if from_supply else sx[targets[position]]
+    margin_rc = np.empty(len(targets), dtype=np.int64)
+    margin_other = np.empty(len(targets), dtype=np.int64)
+    for position in range(len(queries)):
+        radius = radii[position]
+        if not radius > 0:
+            continue
+        query = queries[position]
+        x = sx[query] if from_supply else dx[query]
+        y = sy[query] if from_supply else dy[query]
+        low = np.searchsorted(target_x, x - radius)
+        high = np.searchsorted(target_x, x + radius, side="right")
+        margins = 0
+        for t in range(low, high):
+            other = targets[t]
+            i = query if from_supply else other
+            j = other if from_supply else query
+            gap_y = sy[i] - dy[j]
+            if gap_y > radius or -gap_y > radius:
+                continue
+            if not (d_class_mask[j] >> s_class[i]) & 1:
+                continue
+            if max(s_from[i], d_from[j]) > min(s_to[i], d_to[j]):
+                continue
+            km = np.hypot(sx[i] - dx[j], gap_y) * km_per_metre
+            cost = np.int64(np.rint(cost_per_tkm * km * cost_scale))
+            rc = cost + d[i] - d[n + j]
+            if not rc < -tol:
+                continue
+            if per_node >= 0 and rc >= 0:
+                margin_rc[margins] = rc
+                margin_other[margins] = other
+                margins += 1
+                continue
+            if count == len(out_i):
+                out_i = np.concatenate((out_i, np.empty(len(out_i), dtype=np.int64)))
+                out_j = np.concatenate((out_j, np.empty(len(out_j), dtype=np.int64)))
+            out_i[count] = i
+            out_j[count] = j
+            count += 1
+        if margins:
+            keep = np.argsort(margin_rc[:margins], kind="mergesort")[:per_node]
+            for chosen in keep:
+                other = margin_other[chosen]
+                if count == len(out_i):
+                    out_i = np.concatenate((out_i, np.empty(len(out_i), dtype=np.int64)))
+                    out_j = np.concatenate((out_j, np.empty(len(out_j), dtype=np.int64)))
+                out_i[count] = query if from_supply else other
+                out_j[count] = other if from_supply else query
+                count += 1
+    return out_i[:count], out_j[:count]
+
+
 def price_direct(net: Network, d: np.ndarray, tol: float = 0.0, per_node: int | None = None) -> ArcSet | None:
     """Return feasible direct arcs whose reduced cost under potentials ``d`` is below ``-tol`` (int cost units).
 
     With a negative ``tol`` and ``per_node``, every arc with a negative reduced cost is returned, but of
-    the arcs in the margin only those among the ``per_node`` lowest of their lot or their demand in each
-    query batch. This bounds memory when the potentials are poor.
+    the arcs in the margin only those among the ``per_node`` lowest of the lot or demand whose radius
+    query found them. This bounds memory when the potentials are poor.
     """
     pb = net.problem
     unit = net.cost_scale * pb.params["cost_per_tkm"] * net.unit_km  # integer cost per straight-line metre
@@ -202,37 +228,16 @@ def price_direct(net: Network, d: np.ndarray, tol: float = 0.0, per_node: int | 
         r_supply = (np.minimum(2.0 * alpha, alpha + beta.max()) + slack) / unit
         r_demand = (np.minimum(2.0 * beta, beta + alpha.max()) + slack) / unit
         pairs = []
-        demand_tree = cKDTree(np.column_stack([pb.dx[demand], pb.dy[demand]]))
-        supply_tree = cKDTree(np.column_stack([pb.sx[supply], pb.sy[supply]]))
-        for tree, targets, queries, radii, from_supply in (
-            (demand_tree, demand, supply, r_supply, True),
-            (supply_tree, supply, demand, r_demand, False),
-        ):
-            chunks = _HitChunks(np.flatnonzero(radii > 0), radii, tree)
-            for chunk in chunks:
-                rows = queries[chunk]
-                points = np.column_stack([pb.sx[rows], pb.sy[rows]]) if from_supply else np.column_stack([pb.dx[rows], pb.dy[rows]])
-                hits = tree.query_ball_point(points, radii[chunk], workers=-1, return_sorted=False)
-                lengths = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
-                chunks.record(int(lengths.sum()))
-                if not lengths.sum():
-                    continue
-                other = targets[np.concatenate([np.asarray(h, dtype=np.int64) for h in hits if len(h)])]
-                mine = np.repeat(rows, lengths)
-                i, j = (mine, other) if from_supply else (other, mine)
-                ok = _feasible_direct(net, i, j)
-                i, j = i[ok], j[ok]
-                cost = net.int_cost(pb.params["cost_per_tkm"] * net.km(pb.sx[i], pb.sy[i], pb.dx[j], pb.dy[j]))
-                rc = cost + d[i] - d[net.n + j]
-                keep = rc < -tol
-                if per_node is not None and tol < 0:
-                    # Arcs in the margin (0 <= rc < -tol) are optional. Keep those among the per_node lowest of
-                    # their lot or of their demand in this batch, a superset of the lowest over all batches.
-                    margin = np.flatnonzero(keep & (rc >= 0))
-                    keep[margin] = False
-                    for node in (i, j):
-                        keep[margin[lowest_per_group(node[margin], rc[margin], per_node)]] = True
-                pairs.append(net.direct_key(i[keep], j[keep]))
+        limit = per_node if per_node is not None and tol < 0 else -1
+        for targets, queries, radii, from_supply in ((demand, supply, r_supply, True), (supply, demand, r_demand, False)):
+            order = np.argsort(pb.dx[targets] if from_supply else pb.sx[targets], kind="stable")
+            sorted_targets = targets[order]
+            found_i, found_j = _scan_direct(
+                queries, radii, sorted_targets, from_supply, pb.sx, pb.sy, pb.dx, pb.dy,
+                pb.s_class, pb.s_from, pb.s_to, pb.d_class_mask, pb.d_from, pb.d_to,
+                d, net.n, float(pb.params["cost_per_tkm"]), float(net.unit_km), float(net.cost_scale), float(tol), limit,
+            )
+            pairs.append(net.direct_key(found_i, found_j))
         if pairs:
             found.append(np.concatenate(pairs))
     if not found:
@@ -251,39 +256,20 @@ def price_intake(net: Network, d: np.ndarray, tol: float = 0.0, per_node: int | 
     ``per_node`` limits the arcs in a positive margin as in ``price_direct``, per lot and batch of lots.
     """
     pb = net.problem
-    if not net.K:
+    if not net.K or not net.n:
         return []
-    # best[k, q, a, b] = max over periods p in [a, b] of d[stock(k, q, p, 0)]; -inf where no node exists.
-    node_d = np.where(net.stock[:, :, :, 0] >= 0, d[np.maximum(net.stock[:, :, :, 0], 0)].astype(float), -np.inf)
-    best = np.full((net.K, net.Q, net.P + 2, net.P + 2), -np.inf)
-    for a in range(1, net.P + 1):
-        running = np.full((net.K, net.Q), -np.inf)
-        for b in range(a, net.P + 1):
-            running = np.maximum(running, node_d[:, :, b])
-            best[:, :, a, b] = running
     parts = []
     cpt = pb.params["cost_per_tkm"]
+    depots = np.arange(net.K)[None, :]
     for start in range(0, net.n, CHUNK):
         i = np.arange(start, min(net.n, start + CHUNK))
+        head = net.arrival[depots, net.s_q[i][:, None], pb.s_to[i][:, None]]
         km = net.km(pb.sx[i][:, None], pb.sy[i][:, None], pb.kx[None, :], pb.ky[None, :])
         cost = net.int_cost(cpt * km + pb.k_handling[None, :])
-        bound = best[np.arange(net.K)[None, :], net.s_q[i][:, None], pb.s_from[i][:, None], pb.s_to[i][:, None]]
-        rows, ks = np.nonzero(cost + d[i][:, None] - bound < -tol)
-        if not len(rows):
-            continue
-        ii = i[rows]
-        chunk_parts = []
-        for offset in range(net.P):
-            p = pb.s_from[ii] + offset
-            ok = p <= pb.s_to[ii]
-            ok &= net.stock[ks, net.s_q[ii], np.minimum(p, net.P + 1), 0] >= 0
-            if not ok.any():
-                continue
-            arcs = net.intake_arcs(ii[ok], ks[ok], p[ok])
-            neg = net.int_cost(arcs.cost) + d[arcs.tail] - d[arcs.head] < -tol
-            if neg.any():
-                chunk_parts.append(ArcSet(*(getattr(arcs, name)[neg] for name in ArcSet.__dataclass_fields__)))
-        parts.extend(_limit_margin(net, chunk_parts, d, tol, "i", per_node))
+        rc = cost + d[i][:, None] - np.where(head >= 0, d[np.maximum(head, 0)], -np.inf)
+        rows, ks = np.nonzero(rc < -tol)
+        if len(rows):
+            parts.extend(_limit_margin(net, [net.intake_arcs(i[rows], ks)], d, tol, "i", per_node))
     return parts
 
 
@@ -295,30 +281,24 @@ def price_outflow(net: Network, d: np.ndarray, tol: float = 0.0, per_node: int |
     pb = net.problem
     if not net.K or not net.m:
         return []
+    # lowest[k, c] = min over commodities q that demand signature c accepts of d[departure(k, q, first period)].
     node_d = np.where(net.outflow >= 0, d[np.maximum(net.outflow, 0)].astype(float), np.inf)
-    # lowest[k, q, a, b] = min over p in [a, b] of d[outflow(k, q, p)].
-    lowest = np.full((net.K, net.Q, net.P + 2, net.P + 2), np.inf)
-    for a in range(1, net.P + 1):
-        running = np.full((net.K, net.Q), np.inf)
-        for b in range(a, net.P + 1):
-            running = np.minimum(running, node_d[:, :, b])
-            lowest[:, :, a, b] = running
-    j_all = np.arange(net.m)
-    signature = np.column_stack([pb.d_soil_mask, pb.d_class_mask, pb.d_from, pb.d_to])
+    signature = np.column_stack([pb.d_soil_mask, pb.d_class_mask, pb.d_from])
     combos, inverse = np.unique(signature, axis=0, return_inverse=True)
-    per_combo = np.full((len(combos), net.K), np.inf)
-    for c, (soil_mask, class_mask, a, b) in enumerate(combos):
+    lowest = np.full((len(combos), net.K), np.inf)
+    for c, (soil_mask, class_mask, first) in enumerate(combos):
         for q in range(net.Q):
             soil, cls = divmod(q, NUM_CLASSES)
             if (soil_mask >> soil) & 1 and (class_mask >> cls) & 1:
-                per_combo[c] = np.minimum(per_combo[c], lowest[:, q, a, b])
+                lowest[c] = np.minimum(lowest[c], node_d[:, q, first])
     parts = []
     cpt = pb.params["cost_per_tkm"]
+    inverse = inverse.ravel()
     for start in range(0, net.m, CHUNK):
-        j = j_all[start : start + CHUNK]
+        j = np.arange(start, min(net.m, start + CHUNK))
         km = net.km(pb.kx[None, :], pb.ky[None, :], pb.dx[j][:, None], pb.dy[j][:, None])
         cost = net.int_cost(cpt * km)
-        rows, ks = np.nonzero(cost + per_combo[inverse.ravel()[j]] - d[net.n + j][:, None] < -tol)
+        rows, ks = np.nonzero(cost + lowest[inverse[j]] - d[net.n + j][:, None] < -tol)
         if len(rows):
             parts.extend(_limit_margin(net, _outflow_for_pairs(net, ks, j[rows], d=d, tol=tol), d, tol, "j", per_node))
     return parts

@@ -1,18 +1,18 @@
 """Exact regional matching: min-cost flow on a sparse graph, certified against the full graph.
 
-Each round solves the sparse graph with OR-Tools ``SimpleMinCostFlow`` (integer
-units), computes node potentials by Bellman-Ford on the residual graph, and
-prices the full graph (every feasible supply-demand pair and every depot arc).
-Arcs with negative reduced cost join the graph and the round repeats. When none
-remain, the flow is optimal for the full graph and the dual bound equals the
-objective, so ``gap`` is 0.
+The problem is split into independent soil-type parts (``decompose``), solved
+side by side on threads. Each part runs column generation: the network simplex
+(``simplex``) solves the sparse graph, its node potentials price the full graph
+(every feasible supply-demand pair and every depot arc), arcs with a negative
+reduced cost join the graph, and the simplex continues from its last basis.
+When no arc prices out, the flow is optimal for the full graph and the dual
+bound equals the objective, so ``gap`` is 0.
 
 A depot's capacity limits the summed stock of all its heaps (``shared``) or of
-each heap over all ages (``per_heap``). Min-cost flow gives every age of every
-heap the whole capacity, which is a relaxation of both. When the stock of a
-depot or heap exceeds its capacity in some period, the rounds switch to a
-HiGHS LP with one capacity row per group and period, priced the same way with
-the LP duals.
+each heap (``per_heap``) in every period. The min-cost flow limits each span
+on its own, which is a relaxation of both. When the stock of a depot or heap
+exceeds its capacity in some period, the rounds switch to a HiGHS LP with one
+capacity row per group and period, priced the same way with the LP duals.
 """
 
 from __future__ import annotations
@@ -21,28 +21,35 @@ import logging
 import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from grondwerk.matching import pricing
-from grondwerk.matching.network import CARRY, DIRECT, FLOW_SCALE, INTAKE, OUTFLOW, ArcSet, Network
+from grondwerk.matching.network import DIRECT, DISPOSAL, FLOW_SCALE, INTAKE, OUTFLOW, PRIMARY, SLACK, SPAN, ArcSet, Network
 from grondwerk.matching.instance import Problem
+from grondwerk.matching.decompose import Part, soil_components
+from grondwerk.matching.simplex import NetworkSimplex, SolverError
 
 log = logging.getLogger(__name__)
 
-INITIAL_NEAREST = 10
+INITIAL_NEAREST = 20
 INITIAL_DEPOTS = 3
 MAX_ROUNDS = 60
 # In the first rounds, pricing also adds arcs whose reduced cost is below this fraction of the median
 # disposal / primary-sand cost per tonne, although they do not price out yet. The potentials of the
 # first sparse graph are far from the final ones, and many of these arcs would price out in later
-# rounds. On the synthetic 10k instance this cut the rounds, and so the full min-cost flow solves,
-# from 5 to 3 (bench/matching_bench.py, docs/benchmarks.md).
+# rounds. With the OR-Tools solver that re-solved every round from scratch, this cut the rounds on the
+# synthetic 10k instance from 5 to 3 (bench/matching_bench.py, docs/benchmarks.md).
 ANTICIPATE_FRACTION = 0.1
 ANTICIPATE_ROUNDS = 2
 # Of the arcs that do not price out yet, each lot and each demand selects at most this many (lowest reduced
 # cost first), so the graph stays small when the first potentials are poor, as on the synthetic 100k instance.
 ANTICIPATE_PER_NODE = 5
+# Parts run on several threads only when the largest part has at least this many lots. On the synthetic
+# 10k instance (largest part 4,523 lots) a second thread saved no measurable time but raised the peak
+# memory by about 30 MB, from 273 to 302 MB (bench/matching_bench.py, 2 cores).
+PARALLEL_MIN_LOTS = 10_000
 
 
 def _anticipation_margin(net: Network) -> float:
@@ -59,7 +66,7 @@ def _split_candidates(net: Network, new: ArcSet, potentials: np.ndarray, tol: fl
 
     Arcs that price out (reduced cost below ``-tol``) are all added. Of the others, each lot and each
     demand keeps its ANTICIPATE_PER_NODE arcs with the lowest reduced cost. Candidates are direct,
-    intake and outflow arcs, never carry arcs, so no capacity dual enters their reduced cost.
+    intake and outflow arcs, never spans, so no capacity dual enters their reduced cost.
     """
     d = np.asarray(potentials)
     rc = net.int_cost(new.cost) + d[new.tail] - d[new.head]
@@ -73,48 +80,11 @@ def _split_candidates(net: Network, new: ArcSet, potentials: np.ndarray, tol: fl
     return int(negative.sum()), _select(new, keep)
 
 
-class SolverError(RuntimeError):
-    """The solver did not return an optimal flow (an internal error, not bad input)."""
-
-
-def residual_potentials(num_nodes: int, arcs: ArcSet, cost: np.ndarray, flow: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
-    """Return potentials d with c + d[u] - d[v] >= 0 on every residual arc (Bellman-Ford, vectorised per pass)."""
-    forward = flow < arcs.cap
-    backward = flow > 0
-    tail = np.concatenate([arcs.tail[forward], arcs.head[backward]])
-    head = np.concatenate([arcs.head[forward], arcs.tail[backward]])
-    weight = np.concatenate([cost[forward], -cost[backward]])
-    order = np.argsort(head, kind="stable")
-    tail, head, weight = tail[order], head[order], weight[order]
-    heads, starts = np.unique(head, return_index=True)
-    d = np.zeros(num_nodes, dtype=np.int64) if start is None else np.minimum(start, 0).astype(np.int64)
-    for passes in range(num_nodes + 1):
-        best = np.minimum.reduceat(d[tail] + weight, starts)
-        improved = best < d[heads]
-        if not improved.any():
-            log.debug("Potentials converged after %s Bellman-Ford passes", passes)
-            return d
-        d[heads[improved]] = best[improved]
-    raise SolverError("negative cycle in the residual graph: the flow is not optimal")
-
-
-def _solve_min_cost_flow(net: Network, arcs: ArcSet, cost_int: np.ndarray, supplies: np.ndarray) -> tuple[np.ndarray, int]:
-    from ortools.graph.python import min_cost_flow
-
-    mcf = min_cost_flow.SimpleMinCostFlow()
-    mcf.add_arcs_with_capacity_and_unit_cost(arcs.tail, arcs.head, arcs.cap, cost_int)
-    mcf.set_nodes_supplies(np.arange(net.num_nodes), supplies)
-    status = mcf.solve()
-    if status != mcf.OPTIMAL:
-        raise SolverError(f"min-cost flow returned status {status}")
-    return mcf.flows(np.arange(len(arcs))), int(mcf.optimal_cost())
-
-
 class CapacityGroups:
     """The stock limits of the depots: one group per depot and period (``shared``) or per heap and period (``per_heap``).
 
-    The stock of a group is the summed flow on its carry arcs, over all ages and, with ``shared``, all heaps.
-    Min-cost flow limits each carry arc (one age of one heap) on its own, which is a relaxation of both modes.
+    The stock of a group is the summed flow of the spans that cover its period, over all heaps with
+    ``shared``. Min-cost flow limits each span on its own, which is a relaxation of both modes.
     """
 
     def __init__(self, net: Network, per_heap: bool):
@@ -124,15 +94,21 @@ class CapacityGroups:
         self.count = net.K * heaps * (net.P + 2)
         self.capacity = np.repeat(np.rint(net.problem.k_capacity * FLOW_SCALE), heaps * (net.P + 2))
 
-    def of(self, arcs: ArcSet) -> np.ndarray:
-        """Return the group of each carry arc in ``arcs`` (only valid where ``arcs.kind == CARRY``)."""
-        heap = arcs.k * self.net.Q + arcs.i if self.per_heap else arcs.k
-        return heap * (self.net.P + 2) + arcs.p
+    def cover(self, arcs: ArcSet) -> tuple[np.ndarray, np.ndarray]:
+        """Return (arc, group) pairs: every span in ``arcs`` with every group whose period it keeps soil in stock."""
+        span = np.flatnonzero(arcs.kind == SPAN)
+        # A span arrives in period p (field p) and departs in period p' (field j): stock in p .. p' - 1.
+        length = (arcs.j[span] - arcs.p[span]).astype(np.int64)
+        arc = np.repeat(span, length)
+        offset = np.arange(len(arc)) - np.repeat(np.cumsum(length) - length, length)
+        period = arcs.p[arc] + offset
+        heap = arcs.k[arc].astype(np.int64) * self.net.Q + arcs.i[arc] if self.per_heap else arcs.k[arc].astype(np.int64)
+        return arc, heap * (self.net.P + 2) + period
 
     def stock(self, arcs: ArcSet, flow: np.ndarray) -> np.ndarray:
         """Return the stock of every group in flow units."""
-        carry = arcs.kind == CARRY
-        return np.bincount(self.of(arcs)[carry], weights=flow[carry], minlength=self.count)
+        arc, group = self.cover(arcs)
+        return np.bincount(group, weights=flow[arc], minlength=self.count)
 
 
 def _quiet_highs(highspy):
@@ -173,11 +149,10 @@ class CapacityLP:
         self.add(arcs, cost_int)
 
     def add(self, arcs: ArcSet, cost_int: np.ndarray) -> None:
-        """Add ``arcs`` as columns: +1 in the tail row, -1 in the head row, +1 in the capacity row of carry arcs."""
+        """Add ``arcs`` as columns: +1 in the tail row, -1 in the head row, +1 in the capacity row of each period a span covers."""
         count = len(arcs)
-        carry = arcs.kind == CARRY
-        cap_row = self.net.num_nodes + np.where(carry, self.groups.of(arcs), 0)
-        per_column = np.where(carry, 3, 2)
+        arc, group = self.groups.cover(arcs)
+        per_column = 2 + np.bincount(arc, minlength=count)
         starts = np.concatenate([[0], np.cumsum(per_column)[:-1]]).astype(np.int32)
         index = np.zeros(int(per_column.sum()), dtype=np.int32)
         value = np.zeros(len(index))
@@ -185,9 +160,10 @@ class CapacityLP:
         value[starts] = 1.0
         index[starts + 1] = arcs.head
         value[starts + 1] = -1.0
-        third = starts[carry] + 2
-        index[third] = cap_row[carry]
-        value[third] = 1.0
+        # ``cover`` lists the groups of each span together and in arc order, so a running rank places them.
+        rank = np.arange(len(arc)) - np.searchsorted(arc, arc, side="left")
+        index[starts[arc] + 2 + rank] = self.net.num_nodes + group
+        value[starts[arc] + 2 + rank] = 1.0
         self.highs.addCols(count, cost_int.astype(float), np.zeros(count), arcs.cap.astype(float), len(index), starts, index, value)
 
     def solve(self) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
@@ -207,9 +183,118 @@ class CapacityLP:
 
 
 def solve_problem(problem: Problem) -> dict:
-    """Solve ``problem`` exactly; return flows per arc and the certificate (rounds, gap, timings)."""
+    """Solve ``problem`` exactly; return flows per arc and the certificate (rounds, gap, timings).
+
+    The problem is split by soil type (``decompose``), and the parts are solved on up to ``threads()``
+    threads because the network simplex and the pricing scan release the GIL. With shared depot capacity, a depot that the
+    merged parts overfill sends the whole problem through one solve with capacity rows.
+    """
     started = time.perf_counter()
-    net = Network(problem)
+    masks = soil_components(problem)
+    whole = Network(problem)
+    if len(masks) <= 1:
+        result = _solve_single(problem, whole.cost_scale)
+        parts = [_part_summary(problem, masks[0] if masks else 0, problem.s_tonnes.size, problem.d_tonnes.size, result)]
+        return result | {"parts": parts, "seconds": time.perf_counter() - started}
+    parts = [Part(problem, mask) for mask in masks]
+    log.info("Matching in %s soil-type parts: %s", len(parts),
+             ", ".join(f"{len(part.supply)} lots / {len(part.demand)} demands" for part in parts))
+    workers = min(threads(), len(parts)) if len(parts[0].supply) >= PARALLEL_MIN_LOTS else 1
+    if workers > 1:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="matching-part") as pool:
+            solved = list(pool.map(lambda part: _solve_single(part.problem, whole.cost_scale), parts))
+    else:
+        solved = [_solve_single(part.problem, whole.cost_scale) for part in parts]
+    merged = _merge(whole, parts, solved)
+    groups = CapacityGroups(whole, per_heap=problem.params.get("depot_capacity", "shared") == "per_heap")
+    if not groups.per_heap and (groups.stock(merged["arcs"], merged["flow"]) > groups.capacity).any():
+        log.info("The parts together overfill a depot's shared capacity; solving the whole problem at once")
+        result = _solve_single(problem, whole.cost_scale)
+        parts = [_part_summary(problem, sum(masks), problem.s_tonnes.size, problem.d_tonnes.size, result)]
+        return result | {"parts": parts, "seconds": time.perf_counter() - started}
+    return merged | {"seconds": time.perf_counter() - started}
+
+
+def threads() -> int:
+    """Return the number of threads for the parts: ``GRONDWERK_MATCHING_THREADS``, else the usable cores."""
+    configured = os.environ.get("GRONDWERK_MATCHING_THREADS")
+    if configured:
+        return max(1, int(configured))
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def _merge(whole: Network, parts: list[Part], solved: list[dict]) -> dict:
+    """Join the parts' flows into one result over the whole problem's lot and demand indices."""
+    arcs = ArcSet.concat([part.to_whole(result["arcs"]) for part, result in zip(parts, solved)])
+    flow = np.concatenate([result["flow"] for result in solved])
+    rounds = []
+    for number in range(1, max(len(result["rounds"]) for result in solved) + 1):
+        # A part that finished earlier counts with its last round.
+        at = [result["rounds"][min(number, len(result["rounds"])) - 1] for result in solved]
+        row = {"round": number}
+        for key in ("arcs", "priced_out", "added", "objective_units", "dual_bound_units"):
+            row[key] = sum(entry[key] for entry in at)
+        row["priced_out"] = sum(entry["priced_out"] for entry, result in zip(at, solved) if number <= len(result["rounds"]))
+        row["added"] = sum(entry["added"] for entry, result in zip(at, solved) if number <= len(result["rounds"]))
+        row["gap"] = max(0.0, (row["objective_units"] - row["dual_bound_units"]) / max(abs(row["objective_units"]), 1.0))
+        rounds.append(row)
+    methods = sorted({result["method"] for result in solved})
+    return {
+        "network": whole,
+        "arcs": arcs,
+        "flow": flow,
+        "rounds": rounds,
+        "gap": rounds[-1]["gap"],
+        "certified": all(result["certified"] for result in solved),
+        "method": "+".join(methods),
+        "parts": [_part_summary(whole.problem, part.mask, len(part.supply), len(part.demand), result) for part, result in zip(parts, solved)],
+    }
+
+
+def _part_summary(problem: Problem, mask: int, lots: int, demands: int, result: dict) -> dict:
+    return {"soil_types": [name for soil, name in enumerate(problem.soil_types) if (mask >> soil) & 1],
+            "lots": lots, "demands": demands, "rounds": len(result["rounds"]), "method": result["method"],
+            "pivots": result.get("pivots"), "seconds": round(result["seconds"], 3)}
+
+
+# Disposal, primary sand and the slack between them are the root arcs of the network simplex: the root
+# stands for both the disposal sink and the primary-sand source, which the free slack arc joins anyway.
+ROOT_KINDS = (DISPOSAL, PRIMARY, SLACK)
+
+
+def _root_simplex(net: Network) -> NetworkSimplex:
+    """Create the network simplex for ``net`` with disposal and primary sand as the root arcs of lots and demands."""
+    supplies = net.supplies()
+    supplies[[net.primary, net.disposal]] = 0
+    root_cost = np.zeros(net.num_nodes, dtype=np.int64)
+    root_cost[: net.n] = net.int_cost(net.problem.s_unmatched_cost)
+    root_cost[net.n : net.n + net.m] = net.int_cost(net.problem.d_unmet_cost)
+    # Rooting the tree at the hub of disposal and primary sand keeps the many lots and demands that hang
+    # from it out of the subtrees that pivots move. On the zand part of the synthetic 30k instance the first
+    # solve took 1.8 s instead of 2.3 s with real primary and disposal nodes under an artificial root.
+    return NetworkSimplex(supplies, net.max_int_cost, root_cost)
+
+
+def _simplex_solution(net: Network, simplex: NetworkSimplex, arcs: ArcSet) -> tuple[np.ndarray, int, np.ndarray]:
+    """Return flow on ``arcs``, objective and potentials of ``net``'s nodes from the root-arc network simplex."""
+    flow = np.zeros(len(arcs), dtype=np.int64)
+    rooted = np.isin(arcs.kind, ROOT_KINDS)
+    flow[~rooted] = simplex.arc_flow
+    root_flow = simplex.root_flow
+    disposal = np.flatnonzero(arcs.kind == DISPOSAL)
+    primary = np.flatnonzero(arcs.kind == PRIMARY)
+    flow[disposal] = root_flow[arcs.i[disposal]]
+    flow[primary] = root_flow[net.n + arcs.j[primary]]
+    flow[arcs.kind == SLACK] = int(net.d_units.sum()) - int(flow[primary].sum())
+    potentials = simplex.potentials.copy()
+    potentials[[net.primary, net.disposal]] = 0  # the root's potential
+    return flow, simplex.objective(), potentials
+
+
+def _solve_single(problem: Problem, cost_scale: float) -> dict:
+    """Solve one part by column generation: network simplex rounds, then HiGHS if a depot capacity binds."""
+    started = time.perf_counter()
+    net = Network(problem, cost_scale)
     supplies = net.supplies()
     arcs = _initial_graph(net)
     log.info("Matching %s lots, %s demands, %s depots over %s periods: %s nodes, %s initial arcs",
@@ -217,13 +302,18 @@ def solve_problem(problem: Problem) -> dict:
     groups = CapacityGroups(net, per_heap=problem.params.get("depot_capacity", "shared") == "per_heap")
     use_lp = False
     lp = None
+    simplex = _root_simplex(net)
+    pending = _select(arcs, ~np.isin(arcs.kind, ROOT_KINDS))
     potentials = None
     capacity_duals = None
     rounds = []
     for round_number in range(1, MAX_ROUNDS + 1):
         cost_int = net.int_cost(arcs.cost)
         if not use_lp:
-            flow, objective = _solve_min_cost_flow(net, arcs, cost_int, supplies)
+            simplex.add_arcs(pending.tail, pending.head, pending.cap, net.int_cost(pending.cost))
+            pivots = simplex.solve()
+            flow, objective, potentials = _simplex_solution(net, simplex, arcs)
+            log.info("Round %s: network simplex took %s pivots, %.1f s since start", round_number, pivots, time.perf_counter() - started)
             over = groups.stock(arcs, flow) > groups.capacity
             if over.any():
                 log.info("Depot capacity exceeded in %s %s; switching to the LP with capacity rows",
@@ -233,10 +323,7 @@ def solve_problem(problem: Problem) -> dict:
             if lp is None:
                 lp = CapacityLP(net, groups, arcs, cost_int, supplies)
             flow, objective, potentials, capacity_duals = lp.solve()
-        else:
-            log.info("Round %s: min-cost flow solved, %.1f s since start", round_number, time.perf_counter() - started)
-            potentials = residual_potentials(net.num_nodes, arcs, cost_int, flow, potentials)
-        log.info("Round %s: potentials computed, %.1f s since start", round_number, time.perf_counter() - started)
+            log.info("Round %s: LP solved, %.1f s since start", round_number, time.perf_counter() - started)
 
         # LP duals are floats, so a reduced cost must be clearly negative to count. Integer potentials need no slack.
         tol = 1e-6 * max(1.0, float(np.abs(cost_int).max(initial=1))) if use_lp else 0.0
@@ -255,6 +342,7 @@ def solve_problem(problem: Problem) -> dict:
         if not priced_out:
             break
         arcs = ArcSet.concat([arcs, new])
+        pending = new
         if lp is not None:
             lp.add(new, net.int_cost(new.cost))
     else:
@@ -271,6 +359,7 @@ def solve_problem(problem: Problem) -> dict:
         "gap": final["gap"],
         "certified": certified,
         "method": _method_name(use_lp, groups),
+        "pivots": simplex.pivots,
         "seconds": time.perf_counter() - started,
     }
 
@@ -333,7 +422,7 @@ def _drop_known(new: ArcSet, arcs: ArcSet) -> ArcSet | None:
 
 def _method_name(use_lp: bool, groups: CapacityGroups) -> str:
     if not use_lp:
-        return "min-cost-flow"
+        return "network-simplex"
     return "highs-lp-heap-capacity" if groups.per_heap else "highs-lp-shared-capacity"
 
 
@@ -349,9 +438,8 @@ def _dual_bound(net, groups, arcs, cost_int, supplies, potentials, new, capacity
     rc = cost_int + d[arcs.tail] - d[arcs.head]
     if capacity_duals is not None:
         total += float(np.dot(groups.capacity, capacity_duals))
-        carry = arcs.kind == CARRY
-        rc = rc.astype(float)
-        rc[carry] -= capacity_duals[groups.of(arcs)[carry]]
+        arc, group = groups.cover(arcs)
+        rc = rc.astype(float) - np.bincount(arc, weights=capacity_duals[group], minlength=len(arcs))
     total -= float(np.dot(arcs.cap.astype(float), np.maximum(0.0, -rc)))
     if new is not None:
         rc_new = net.int_cost(new.cost) + d[new.tail] - d[new.head]

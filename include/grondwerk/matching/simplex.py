@@ -1,0 +1,362 @@
+"""Primal network simplex for min-cost flow, compiled with Numba, that keeps its basis when arcs are added.
+
+Column generation adds a few arcs to a large graph in every round. OR-Tools'
+cost-scaling solver starts each round from scratch. This solver keeps the
+spanning tree, the flow and the node potentials, so the new arcs enter the
+basis from where the previous round ended.
+
+The algorithm follows the textbook primal network simplex (Ahuja, Magnanti
+and Orlin, *Network Flows*, 1993, chapter 11) with block-search pricing
+(Grigoriadis 1986; LEMON's default rule): an artificial root joins every node,
+the initial tree holds one artificial arc per node, and a strongly feasible
+tree with the "last blocking arc" rule prevents cycling. The tree is stored as
+parent, depth and child lists; after each pivot, one walk over the moved
+subtree updates its potentials and depths.
+
+Costs and capacities are integers (int64). Reduced costs are
+``cost + pi[tail] - pi[head]``; at an optimum they are 0 on tree arcs, >= 0 on
+arcs without flow and <= 0 on saturated arcs.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+from numba import njit
+
+log = logging.getLogger(__name__)
+
+LOWER, TREE, UPPER = 1, 0, -1
+INFINITE_CAPACITY = np.int64(1) << np.int64(60)
+OPTIMAL, UNBOUNDED, PIVOT_LIMIT = 0, 1, 2
+MIN_BLOCK = 10
+BLOCK_FACTOR = 0.5
+
+
+@njit(cache=True, nogil=True)
+def _unlink(node, parent, first_child, next_sibling, previous_sibling):
+    before = previous_sibling[node]
+    after = next_sibling[node]
+    if before >= 0:
+        next_sibling[before] = after
+    else:
+        first_child[parent] = after
+    if after >= 0:
+        previous_sibling[after] = before
+
+
+@njit(cache=True, nogil=True)
+def _link(node, parent, first_child, next_sibling, previous_sibling):
+    head = first_child[parent]
+    next_sibling[node] = head
+    previous_sibling[node] = -1
+    if head >= 0:
+        previous_sibling[head] = node
+    first_child[parent] = node
+
+
+@njit(cache=True, nogil=True)
+def _pivot_loop(tail, head, cap, cost, flow, state, num_arcs, first_real,
+                pi, parent, pred, up, depth, first_child, next_sibling, previous_sibling,
+                stack, cursor, max_pivots, block):
+    """Pivot until no arc prices out; return (status, pivots). ``cursor[0]`` keeps the block search position."""
+    search = num_arcs - first_real
+    if search <= 0:
+        return OPTIMAL, 0
+    next_arc = cursor[0]
+    if next_arc < first_real or next_arc >= num_arcs:
+        next_arc = first_real
+    pivots = 0
+    while pivots < max_pivots:
+        # Block search: scan arcs from next_arc on, block by block, and take the most negative of the first
+        # block that has any negative reduced cost (state LOWER = 1 and UPPER = -1 fold in the direction).
+        entering = -1
+        best = 0
+        remaining = block
+        arc = next_arc
+        for _ in range(search):
+            violation = state[arc] * (cost[arc] + pi[tail[arc]] - pi[head[arc]])
+            if violation < best:
+                best = violation
+                entering = arc
+            arc += 1
+            if arc == num_arcs:
+                arc = first_real
+            remaining -= 1
+            if remaining == 0:
+                if best < 0:
+                    break
+                remaining = block
+        if entering < 0:
+            cursor[0] = next_arc
+            return OPTIMAL, pivots
+        next_arc = arc
+        pivots += 1
+
+        # The cycle: flow runs first -> second over the entering arc, back up from second to the join
+        # node and down from the join node to first.
+        if state[entering] == LOWER:
+            first = tail[entering]
+            second = head[entering]
+        else:
+            first = head[entering]
+            second = tail[entering]
+        u = first
+        v = second
+        while u != v:
+            if depth[u] > depth[v]:
+                u = parent[u]
+            elif depth[u] < depth[v]:
+                v = parent[v]
+            else:
+                u = parent[u]
+                v = parent[v]
+        join = u
+
+        # Leaving arc: the last blocking arc in cycle order from the join node (strongly feasible rule),
+        # so ties on first's side keep the arc nearest first and on second's side the arc nearest join.
+        delta = cap[entering] - flow[entering] if state[entering] == LOWER else flow[entering]
+        result = 0
+        leaving_node = -1
+        u = first
+        while u != join:
+            a = pred[u]
+            room = flow[a] if up[u] == 1 else cap[a] - flow[a]
+            if room < delta:
+                delta = room
+                leaving_node = u
+                result = 1
+            u = parent[u]
+        u = second
+        while u != join:
+            a = pred[u]
+            room = cap[a] - flow[a] if up[u] == 1 else flow[a]
+            if room <= delta:
+                delta = room
+                leaving_node = u
+                result = 2
+            u = parent[u]
+        if delta >= INFINITE_CAPACITY // 2:
+            cursor[0] = next_arc
+            return UNBOUNDED, pivots
+
+        if delta > 0:
+            flow[entering] += state[entering] * delta
+            u = first
+            while u != join:
+                if up[u] == 1:
+                    flow[pred[u]] -= delta
+                else:
+                    flow[pred[u]] += delta
+                u = parent[u]
+            u = second
+            while u != join:
+                if up[u] == 1:
+                    flow[pred[u]] += delta
+                else:
+                    flow[pred[u]] -= delta
+                u = parent[u]
+
+        if result == 0:
+            # The entering arc blocks itself: it moves to its other bound and the tree stays as it is.
+            state[entering] = -state[entering]
+            continue
+
+        if result == 1:
+            u_in = first
+            v_in = second
+        else:
+            u_in = second
+            v_in = first
+        leaving = pred[leaving_node]
+        state[leaving] = LOWER if flow[leaving] == 0 else UPPER
+        state[entering] = TREE
+        reduced = cost[entering] + pi[tail[entering]] - pi[head[entering]]
+        sigma = -reduced if u_in == tail[entering] else reduced
+
+        # Re-hang the subtree cut off at leaving_node from v_in: reverse the path u_in .. leaving_node.
+        new_parent = v_in
+        new_pred = entering
+        new_up = 1 if tail[entering] == u_in else -1
+        u = u_in
+        while True:
+            old_parent = parent[u]
+            old_pred = pred[u]
+            old_up = up[u]
+            _unlink(u, old_parent, first_child, next_sibling, previous_sibling)
+            parent[u] = new_parent
+            pred[u] = new_pred
+            up[u] = new_up
+            _link(u, new_parent, first_child, next_sibling, previous_sibling)
+            if u == leaving_node:
+                break
+            new_parent = u
+            new_pred = old_pred
+            new_up = -old_up
+            u = old_parent
+
+        # Shift the potentials of the moved subtree so the entering arc's reduced cost is 0, and fix depths.
+        top = 0
+        stack[0] = u_in
+        while top >= 0:
+            x = stack[top]
+            top -= 1
+            pi[x] += sigma
+            depth[x] = depth[parent[x]] + 1
+            child = first_child[x]
+            while child >= 0:
+                top += 1
+                stack[top] = child
+                child = next_sibling[child]
+    cursor[0] = next_arc
+    return PIVOT_LIMIT, pivots
+
+
+class SolverError(RuntimeError):
+    """Failure of a solver to reach an optimal flow (an internal error, not bad input)."""
+
+
+class NetworkSimplex:
+    """A min-cost flow problem whose arcs can be added between solves, keeping the optimal basis.
+
+    The root absorbs the sum of ``supplies`` (a balanced problem sums to zero). ``max_cost`` bounds the
+    absolute integer cost of every arc that will ever be added. It sets the cost of the artificial arcs,
+    which must exceed the cost of any real path.
+
+    Every node u has a root arc: u -> root when its supply is >= 0, root -> u otherwise, with unlimited
+    capacity. ``root_cost`` gives its cost, so a root arc can model a real route such as disposal of a lot
+    (only sound for a node whose own supply already bounds the flow on that arc). Where ``root_cost`` is
+    not given, and for every node with zero supply, the root arc is artificial and costs more than any real
+    path, so it carries no flow at an optimum of a feasible problem.
+    """
+
+    def __init__(self, supplies: np.ndarray, max_cost: int, root_cost: np.ndarray | None = None):
+        supplies = np.asarray(supplies, dtype=np.int64)
+        n = len(supplies)
+        self.num_nodes = n
+        self.root = n
+        self.max_cost = int(max_cost)
+        self.artificial_cost = (self.max_cost + 1) * (n + 1)
+        # Potentials are path costs in the tree with at most two artificial arcs on a path, and the objective
+        # is at most the total supply times the largest real cost. Both must fit in int64.
+        if 4 * self.artificial_cost >= 1 << 62 or (self.max_cost + 1) * max(1, int(np.abs(supplies).sum())) >= 1 << 62:
+            raise ValueError("costs or flows too large for int64 arithmetic; lower the cost scale")
+        if root_cost is None:
+            root_cost = np.where(supplies < 0, self.artificial_cost, 0)
+        root_cost = np.where(supplies == 0, self.artificial_cost, np.asarray(root_cost, dtype=np.int64))
+        self._initial_tree(supplies, root_cost)
+        self.stack = np.zeros(n + 1, dtype=np.int64)
+        self.cursor = np.zeros(1, dtype=np.int64)
+        self.pivots = 0
+
+    def _initial_tree(self, supplies: np.ndarray, root_cost: np.ndarray) -> None:
+        """Set up the star of root arcs as the first basis, with room for the arcs to come."""
+        n = self.num_nodes
+        self.num_arcs = n  # arcs 0 .. n-1 are the root arcs, arc u belongs to node u
+        size = 2 * n + 1024
+        self.tail = np.zeros(size, dtype=np.int64)
+        self.head = np.zeros(size, dtype=np.int64)
+        self.cap = np.zeros(size, dtype=np.int64)
+        self.cost = np.zeros(size, dtype=np.int64)
+        self.flow = np.zeros(size, dtype=np.int64)
+        self.state = np.zeros(size, dtype=np.int64)
+        nodes = np.arange(n)
+        out = supplies >= 0
+        # The initial tree is the star of root arcs: a node with supply sends it to the root, the root feeds a
+        # node with demand. Every tree arc then points toward the root or carries flow, so the tree is strongly
+        # feasible. The root arcs stay in the pricing, so a root arc with a real cost can re-enter the basis.
+        self.tail[:n] = np.where(out, nodes, self.root)
+        self.head[:n] = np.where(out, self.root, nodes)
+        self.cap[:n] = INFINITE_CAPACITY
+        self.cost[:n] = root_cost
+        self.flow[:n] = np.abs(supplies)
+        self.state[:n] = TREE
+        self.pi = np.zeros(n + 1, dtype=np.int64)
+        self.pi[:n] = np.where(out, -root_cost, root_cost)
+        self.parent = np.full(n + 1, -1, dtype=np.int64)
+        self.parent[:n] = self.root
+        self.pred = np.full(n + 1, -1, dtype=np.int64)
+        self.pred[:n] = nodes
+        self.up = np.zeros(n + 1, dtype=np.int64)
+        self.up[:n] = np.where(out, 1, -1)
+        self.depth = np.zeros(n + 1, dtype=np.int64)
+        self.depth[:n] = 1
+        # Children of the root as one sibling list 0 <-> 1 <-> ... <-> n-1.
+        self.first_child = np.full(n + 1, -1, dtype=np.int64)
+        self.next_sibling = np.full(n + 1, -1, dtype=np.int64)
+        self.previous_sibling = np.full(n + 1, -1, dtype=np.int64)
+        if n:
+            self.first_child[self.root] = 0
+            self.next_sibling[: n - 1] = nodes[1:]
+            self.previous_sibling[1:n] = nodes[:-1]
+
+    def add_arcs(self, tail, head, cap, cost) -> np.ndarray:
+        """Append arcs with zero flow; return their indices among the real arcs (0 = the first arc added)."""
+        tail = np.asarray(tail, dtype=np.int64)
+        count = len(tail)
+        cost = np.asarray(cost, dtype=np.int64)
+        if count and int(np.abs(cost).max()) > self.max_cost:
+            raise ValueError(f"arc cost {int(np.abs(cost).max())} exceeds the bound {self.max_cost} given at creation")
+        needed = self.num_arcs + count
+        if needed > len(self.tail):
+            self._grow(max(needed, int(len(self.tail) * 1.5)))
+        window = slice(self.num_arcs, needed)
+        self.tail[window] = tail
+        self.head[window] = head
+        self.cap[window] = cap
+        self.cost[window] = cost
+        self.flow[window] = 0
+        self.state[window] = LOWER
+        first = self.num_arcs - self.num_nodes
+        # New arcs are the likeliest to enter the basis, so the block search starts with them.
+        self.cursor[0] = self.num_arcs
+        self.num_arcs = needed
+        return np.arange(first, first + count)
+
+    def _grow(self, size: int) -> None:
+        for name in ("tail", "head", "cap", "cost", "flow", "state"):
+            old = getattr(self, name)
+            new = np.zeros(size, dtype=old.dtype)
+            new[: self.num_arcs] = old[: self.num_arcs]
+            setattr(self, name, new)
+
+    def solve(self, max_pivots: int = 1 << 62) -> int:
+        """Pivot to an optimal basis of the arcs added so far; return the number of pivots this call took."""
+        status, pivots = _pivot_loop(
+            self.tail, self.head, self.cap, self.cost, self.flow, self.state, self.num_arcs, 0,
+            self.pi, self.parent, self.pred, self.up, self.depth, self.first_child, self.next_sibling,
+            self.previous_sibling, self.stack, self.cursor, max_pivots,
+            max(MIN_BLOCK, int(BLOCK_FACTOR * np.sqrt(self.num_arcs))),
+        )
+        self.pivots += pivots
+        if status == UNBOUNDED:
+            raise SolverError("network simplex found a cycle of negative cost and unlimited capacity")
+        if status == PIVOT_LIMIT:
+            raise SolverError(f"network simplex stopped at the limit of {max_pivots} pivots")
+        artificial = self.cost[: self.num_nodes] == self.artificial_cost
+        stranded = int(self.flow[: self.num_nodes][artificial].sum())
+        if stranded:
+            raise SolverError(f"{stranded} flow units remain on artificial arcs: the supplies cannot all be routed")
+        return pivots
+
+    @property
+    def root_flow(self) -> np.ndarray:
+        """Flow on each node's root arc (node u's arc is u -> root when its supply is >= 0, else root -> u)."""
+        return self.flow[: self.num_nodes]
+
+    @property
+    def arc_flow(self) -> np.ndarray:
+        """Flow on the real arcs, in the order they were added."""
+        return self.flow[self.num_nodes : self.num_arcs]
+
+    @property
+    def potentials(self) -> np.ndarray:
+        """Node potentials (without the root): reduced cost = cost + pi[tail] - pi[head]."""
+        return self.pi[: self.num_nodes]
+
+    def objective(self) -> int:
+        """Return the cost of the flow on the added arcs and on the root arcs that are not artificial."""
+        real = slice(self.num_nodes, self.num_arcs)
+        root = self.cost[: self.num_nodes] != self.artificial_cost
+        return int(np.dot(self.flow[real], self.cost[real])) + int(np.dot(self.flow[: self.num_nodes][root], self.cost[: self.num_nodes][root]))
