@@ -35,7 +35,7 @@ def test_bad_json_exit_2(tmp_path, capsys):
 
 def test_bad_value_names_record(tmp_path, capsys):
     path = tmp_path / "instance.json"
-    path.write_text(json.dumps({"supply": [{"id": "lot-7", "x": 1, "y": 2, "tonnes": "veel", "class": "wonen", "soil_type": "zand"}], "demand": []}), encoding="utf-8")
+    path.write_text(json.dumps({"supply": [{"id": "lot-7", "x": 100_000, "y": 450_000, "tonnes": "veel", "class": "wonen", "soil_type": "zand"}], "demand": []}), encoding="utf-8")
     assert main(["match", str(path)]) == 2
     err = capsys.readouterr().err
     assert "supply[lot-7].tonnes" in err

@@ -1,4 +1,4 @@
-"""Upper bound on the tonnes of a matching instance: reject with exit status 2 instead of overflowing the solver."""
+"""Bounds on a matching instance (tonnes, periods, costs, RD New coordinates): exit status 2 instead of a solver overflow."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import pytest
 
 from grondwerk.cli import main
 from grondwerk.errors import InputError
-from grondwerk.matching.instance import load_problem, max_tonnes
-from grondwerk.tender import MAX_VOLUME_M3
+from grondwerk.matching.instance import instance_limits, load_problem, max_tonnes
+from grondwerk.matching.synthetic import generate
+from grondwerk.tender import MAX_VOLUME_M3, RD_BOUNDS
 
 INSTANCE = {
     "supply": [{"id": "lot-1", "x": 100_000, "y": 450_000, "tonnes": 1000, "class": "wonen", "soil_type": "zand"}],
@@ -80,3 +81,129 @@ def test_cli_huge_tonnes_message_in_english(tmp_path, capsys, monkeypatch):
 
     assert main(["match", str(path)]) == 2
     assert "1e+300 t is more than the limit of 170000000 t; check the unit (tonnes, not kilograms)" in capsys.readouterr().err
+
+
+def instance_with_parameter(name, value):
+    instance = copy.deepcopy(INSTANCE)
+    instance["parameters"] = {name: value}
+    return instance
+
+
+@pytest.mark.parametrize(
+    ("instance", "record", "message"),
+    [
+        (instance_with_parameter("periods", 1e300), "parameters.periods", "1e+300 perioden is meer dan de grens van 120 perioden"),
+        (instance_with_parameter("periods", 121), "parameters.periods", "121 perioden is meer dan de grens van 120 perioden"),
+        (instance_with("depots", "max_dwell_periods", 1e300), "depots[depot-1].max_dwell_periods", "1e+300 perioden is meer dan de grens van 120"),
+        (instance_with("depots", "handling_cost_per_tonne", 1e300), "depots[depot-1].handling_cost_per_tonne",
+         "1e+300 euro per ton is meer dan de grens van 1000 euro per ton"),
+        (instance_with_parameter("cost_per_tkm", 1e300), "parameters.cost_per_tkm", "1e+300 euro per tonkm is meer dan de grens van 10 euro per tonkm"),
+        (instance_with_parameter("cost_per_tkm", 15), "parameters.cost_per_tkm", "15.0 euro per tonkm is meer dan de grens van 10"),
+        (instance_with_parameter("unmatched_cost_per_tonne", 1e300), "parameters.unmatched_cost_per_tonne", "meer dan de grens van 1000 euro per ton"),
+        (instance_with_parameter("unmet_cost_per_tonne", 1125), "parameters.unmet_cost_per_tonne", "1125.0 euro per ton is meer dan de grens van 1000"),
+        (instance_with_parameter("detour_factor", 1e300), "parameters.detour_factor", "omrijfactor 1e+300 is groter dan de grens van 3"),
+    ],
+)
+def test_value_above_policy_limit_rejected(instance, record, message):
+    with pytest.raises(InputError) as info:
+        load_problem(instance, "instance.json")
+
+    assert info.value.record == record
+    assert message in str(info.value)
+
+
+def test_values_at_policy_limits_accepted():
+    limits = {name: limit["value"] for name, limit in instance_limits().items() if isinstance(limit, dict)}
+    instance = copy.deepcopy(INSTANCE)
+    instance["parameters"] = {"periods": limits["max_periods"], "cost_per_tkm": limits["max_cost_per_tkm"],
+                              "detour_factor": limits["max_detour_factor"], "unmatched_cost_per_tonne": limits["max_cost_per_tonne"],
+                              "unmet_cost_per_tonne": limits["max_cost_per_tonne"]}
+    instance["depots"][0] |= {"handling_cost_per_tonne": limits["max_cost_per_tonne"], "max_dwell_periods": limits["max_periods"]}
+
+    problem = load_problem(instance, "instance.json")
+
+    assert problem.periods == 120
+    assert problem.k_dwell[0] == 120
+    assert problem.k_handling[0] == 1000.0
+
+
+def test_policy_limits_carry_reason():
+    for name in ("max_periods", "max_cost_per_tkm", "max_cost_per_tonne", "max_detour_factor"):
+        limit = instance_limits()[name]
+        assert limit["status"] == "policy", name
+        assert limit["reason"], name
+        assert limit["applies_to"], name
+
+
+@pytest.mark.parametrize(
+    ("key", "axis", "value", "record"),
+    [
+        ("supply", "x", 1e12, "supply[lot-1].x"),
+        ("supply", "x", -1, "supply[lot-1].x"),
+        ("demand", "y", 288_999, "demand[site-1].y"),
+        ("demand", "y", 52.1, "demand[site-1].y"),
+        ("depots", "x", 300_001, "depots[depot-1].x"),
+        ("depots", "y", "veel", "depots[depot-1].y"),
+    ],
+)
+def test_coordinate_outside_rd_grid_rejected(key, axis, value, record):
+    with pytest.raises(InputError) as info:
+        load_problem(instance_with(key, axis, value), "instance.json")
+
+    assert info.value.record == record
+    assert info.value.value == value
+    assert f"is geen geldige RD New-{axis}" in str(info.value)
+
+
+def test_far_disposal_site_rejected():
+    instance = copy.deepcopy(INSTANCE)
+    instance["disposal_sites"] = [{"id": "stort", "x": 1e200, "y": 450_000}]
+
+    with pytest.raises(InputError) as info:
+        load_problem(instance, "instance.json")
+
+    assert info.value.record == "disposal_sites[stort].x"
+    assert "geef een getal van 0 tot en met 300000 meter (EPSG:28992)" in str(info.value)
+
+
+def test_coordinates_on_rd_grid_edge_accepted():
+    instance = instance_with("supply", "x", RD_BOUNDS[0])
+    instance["supply"][0]["y"] = RD_BOUNDS[1]
+    instance["demand"][0] |= {"x": RD_BOUNDS[2], "y": RD_BOUNDS[3]}
+
+    problem = load_problem(instance, "instance.json")
+
+    assert (problem.sx[0], problem.sy[0]) == (RD_BOUNDS[0], RD_BOUNDS[1])
+    assert (problem.dx[0], problem.dy[0]) == (RD_BOUNDS[2], RD_BOUNDS[3])
+
+
+@pytest.mark.parametrize(("size", "seed"), [(100, 1), (1000, 1), (10_000, 0)])
+def test_synthetic_points_inside_rd_grid(size, seed):
+    # These sizes and seeds drew Gaussian points outside the grid before the generator clipped them.
+    instance = generate(size, seed=seed)
+
+    for key in ("supply", "demand", "depots"):
+        for item in instance[key]:
+            assert RD_BOUNDS[0] <= item["x"] <= RD_BOUNDS[2], item
+            assert RD_BOUNDS[1] <= item["y"] <= RD_BOUNDS[3], item
+
+
+@pytest.mark.parametrize(
+    ("key", "field", "value", "record"),
+    [
+        ("parameters", "periods", 1e300, "parameters.periods"),
+        ("depots", "max_dwell_periods", 1e300, "depots[depot-1].max_dwell_periods"),
+        ("depots", "handling_cost_per_tonne", 1e300, "depots[depot-1].handling_cost_per_tonne"),
+        ("parameters", "cost_per_tkm", 1e300, "parameters.cost_per_tkm"),
+        ("supply", "x", 1e12, "supply[lot-1].x"),
+    ],
+)
+def test_cli_absurd_value_exit_2(tmp_path, capsys, key, field, value, record):
+    instance = instance_with_parameter(field, value) if key == "parameters" else instance_with(key, field, value)
+    path = tmp_path / "instance.json"
+    path.write_text(json.dumps(instance), encoding="utf-8")
+
+    assert main(["match", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert err.startswith(f"ongeldige invoer: {path}: {record}: ")

@@ -78,3 +78,42 @@ def test_missing_partijen_is_input_error(demo_tender, tmp_path, store_url):
 def test_dutch_number_format():
     assert format_nl(1800) == "1.800"
     assert format_nl(1234.5, 1) == "1.234,5"
+
+
+def test_indicative_partij_published_and_marked(demo_tender, classified_dossier, store_url):
+    partijen = json.loads((classified_dossier.stage_dir("classification") / "partijen.json").read_text(encoding="utf-8"))
+    partijen[1] |= {"klasse_indicatief": True, "ontbrekende_stoffen": ["kwik"], "ontbrekende_bodemkenmerken": []}
+    (classified_dossier.stage_dir("classification") / "partijen.json").write_text(json.dumps(partijen), encoding="utf-8")
+
+    result = run_matching_stage(demo_tender, classified_dossier, store_url)
+
+    proposal = json.loads((classified_dossier.stage_dir("matching") / "proposal.json").read_text(encoding="utf-8"))
+    marks = {row["lot_id"]: row["klasse_indicatief"] for row in proposal["tender"]["published_supply"]}
+    assert marks == {"KRW-2027-014/P1": False, "KRW-2027-014/P2": True}
+    assert result.summary["indicative_lots"] == ["KRW-2027-014/P2"]
+    assert "Let op: 1 partij (P2) aangeboden met een indicatieve klasse, want het analysepakket is onvolledig" in result.conclusion_nl
+    assert "In de regionale opslag staat de klasse zonder die markering." in result.conclusion_nl
+    assert "Note: 1 partij (P2) offered with an indicative class" in result.conclusion_en
+    with get_engine(store_url).connect() as connection:
+        stored = connection.execute(select(store.supply_table.c.quality_class).where(store.supply_table.c.lot_id == "KRW-2027-014/P2")).scalar_one()
+    assert stored == "wonen"
+
+
+def test_final_classes_get_no_indicative_note(demo_tender, classified_dossier, store_url):
+    result = run_matching_stage(demo_tender, classified_dossier, store_url)
+
+    assert result.summary["indicative_lots"] == []
+    assert "indicatieve klasse" not in result.conclusion_nl
+
+
+def test_indicative_flag_must_be_boolean(demo_tender, classified_dossier, store_url):
+    path = classified_dossier.stage_dir("classification") / "partijen.json"
+    partijen = json.loads(path.read_text(encoding="utf-8"))
+    partijen[0]["klasse_indicatief"] = "ja"
+    path.write_text(json.dumps(partijen), encoding="utf-8")
+
+    with pytest.raises(InputError) as info:
+        run_matching_stage(demo_tender, classified_dossier, store_url)
+
+    assert info.value.record == "[0]"
+    assert "klasse_indicatief van partij P1 moet true of false zijn, niet 'ja'" in str(info.value)

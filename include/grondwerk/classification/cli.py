@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -54,6 +55,21 @@ def _print_quarantine(quarantine) -> None:
         print(f"{row['source_file']}: {row['source_record']}: {text('in quarantaine', 'quarantined')}: {reason}", file=sys.stderr)
 
 
+def _print_records(records: list[dict], output_format: str) -> None:
+    """Print the classified samples to stdout as JSON or as one tab-separated line per sample."""
+    if output_format == "json":
+        json.dump(records, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        for item in records:
+            decisive = ", ".join(item["decisive"]) or "–"
+            line = f"{item['sample_id']}\t{item['class'] or text('onbekend', 'unknown')}\t{text('bepalend', 'decisive')}: {decisive}"
+            flag = indicative_flag(item)
+            print(f"{line}\t{flag}" if flag else line)
+    # Flush here, so that a closed pipe raises inside the caller's handler and not at interpreter exit.
+    sys.stdout.flush()
+
+
 def handle_classify(args) -> int:
     from grondwerk.classification.engine import classify
 
@@ -72,15 +88,12 @@ def handle_classify(args) -> int:
         if args.explain:
             item["explanation"] = record.get("explanation", [])
         records.append(item)
-    if args.format == "json":
-        json.dump(records, sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
-    else:
-        for item in records:
-            decisive = ", ".join(item["decisive"]) or "–"
-            line = f"{item['sample_id']}\t{item['class'] or text('onbekend', 'unknown')}\t{text('bepalend', 'decisive')}: {decisive}"
-            flag = indicative_flag(item)
-            print(f"{line}\t{flag}" if flag else line)
+    try:
+        _print_records(records, args.format)
+    except BrokenPipeError:
+        # The reader of stdout (e.g. ``head``) closed the pipe; stop writing to it quietly as other
+        # command-line tools do. The counts below go to stderr and are still printed.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     _print_quarantine(quarantine)
     print(
         msg(

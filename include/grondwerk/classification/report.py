@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from pathlib import Path
 from typing import Any, Sequence
@@ -191,12 +192,26 @@ def write_docx(
     partijen: Sequence[dict[str, Any]],
     partij_rule_nl: str,
     versions: dict[str, str],
+    created: dt.datetime,
     package_note_nl: str = "",
 ) -> Path:
-    """Write the classification section as a Word document with one explanation table per partij."""
+    """Write the classification section as a Word document with one explanation table per partij.
+
+    ``created`` becomes the document's creation and modification time and the
+    time of every zip entry, so the same input writes byte-identical files.
+    """
     from docx import Document
 
+    from grondwerk.clauses.docx_writer import save_reproducible
+
     document = Document()
+    properties = document.core_properties
+    properties.title = title
+    properties.author = "Grondwerk"
+    properties.last_modified_by = "Grondwerk"
+    properties.created = created
+    properties.modified = created
+    properties.revision = 1
     document.add_heading(title, level=1)
     document.add_paragraph(conclusion_nl)
     if partij_rule_nl:
@@ -224,5 +239,5 @@ def write_docx(
     document.add_heading("Gebruikte normtabellen", level=2)
     for name, version in sorted(versions.items()):
         document.add_paragraph(f"{name}: {version}", style="List Bullet")
-    document.save(path)
+    save_reproducible(document, path, created)
     return path

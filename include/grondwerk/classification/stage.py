@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from pathlib import Path
@@ -105,7 +106,9 @@ def run_classification_stage(tender, dossier: Dossier) -> StageResult:
         render_html(title, conclusion_nl, result.partijen, result.partij_rule_nl, result.versions, ignored_counts, package_note_nl),
         encoding="utf-8",
     )
-    docx_path = write_docx(out / "report.docx", title, conclusion_nl, result.partijen, result.partij_rule_nl, result.versions, package_note_nl)
+    # The works start dates the report, as it dates the clauses, so a rerun writes the same bytes.
+    created = dt.datetime.combine(tender.works_start, dt.time(), tzinfo=dt.timezone.utc)
+    docx_path = write_docx(out / "report.docx", title, conclusion_nl, result.partijen, result.partij_rule_nl, result.versions, created, package_note_nl)
 
     unknown = counts.get("onbekend", 0)
     indicative = count_indicative(result.partijen)

@@ -13,6 +13,10 @@ from grondwerk.outputs import reject_unwritable
 
 log = logging.getLogger(__name__)
 
+# Suffixes of the files that render writes into the --out folder. An --out path with one of
+# them names a file, not the folder, and is rejected before a folder with that name is made.
+OUTPUT_SUFFIXES = (".docx", ".html", ".json")
+
 
 def _key_value(raw: str, option: str) -> tuple[str, str]:
     if "=" not in raw:
@@ -32,6 +36,26 @@ def _variable_value(value: str):
         return value
 
 
+def _check_out_folder(out: Path) -> None:
+    """Raise ``InputError`` when ``--out`` does not exist yet and looks like a file name (``x.docx``).
+
+    An existing path is left to the writing itself: a folder is used, and a
+    file is rejected there with the message of ``reject_unwritable``.
+    """
+    if out.suffix.lower() not in OUTPUT_SUFFIXES or out.exists():
+        return
+    raise InputError(
+        msg(
+            "{value} eindigt op {suffix}, maar --out is de map waarin clauses.html, clauses.docx en clauses.json komen; "
+            "geef een map, bijvoorbeeld {folder}",
+            "{value} ends in {suffix}, but --out is the folder that receives clauses.html, clauses.docx and clauses.json; "
+            "give a folder, for example {folder}",
+            value=out, suffix=out.suffix, folder=out.with_suffix(""),
+        ),
+        record="--out", value=str(out),
+    )
+
+
 def render_command(args: argparse.Namespace) -> int:
     from grondwerk.clauses.catalogue import load_catalogue
     from grondwerk.clauses.facts import load_partijen, normalise_flows, partijen_from_tender
@@ -40,6 +64,7 @@ def render_command(args: argparse.Namespace) -> int:
     from grondwerk.jsonfile import read_json
     from grondwerk.tender import load_tender_file
 
+    _check_out_folder(Path(args.out))
     tender = load_tender_file(args.tender)
     catalogue = load_catalogue(Path(args.templates) if args.templates else None)
     partijen = load_partijen(Path(args.partijen)) if args.partijen else partijen_from_tender(tender)
@@ -90,7 +115,10 @@ def register(subparsers) -> None:
     )
 
     render.add_argument("tender", help=text("aanbestedingsbestand (YAML of JSON)", "tender file (YAML or JSON)"))
-    render.add_argument("--out", required=True, help=text("map voor clauses.html, clauses.docx en clauses.json", "folder for clauses.html, clauses.docx and clauses.json"))
+    render.add_argument("--out", required=True, metavar=text("MAP", "DIR"), help=text(
+        "map voor clauses.html, clauses.docx en clauses.json; een nieuw pad op .docx, .html of .json wordt geweigerd",
+        "folder for clauses.html, clauses.docx and clauses.json; a new path ending in .docx, .html or .json is rejected",
+    ))
     render.add_argument("--partijen", help=text(
         "partijen.json van de classificatie; zonder dit bestand gelden de partijen uit de aanbesteding als nog niet geclassificeerd",
         "partijen.json from the classification; without it the tender's partijen count as not yet classified",

@@ -32,8 +32,6 @@ log = logging.getLogger(__name__)
 DECISIONS = ("approve", "changes", "reject")
 ANNEX_TITLE = "Bestemmingsbijlage grond en baggerspecie"
 ANNEX_CLAUSES = ("bestemming", "depot")
-# Fixed DOCX creation time so that a rerun writes the same document properties.
-DOCX_TIMESTAMP = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 
 
 def _read_json(path: Path) -> Any:
@@ -45,6 +43,16 @@ def _read_json(path: Path) -> Any:
 def _write_json(path: Path, data: Any) -> Path:
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
     return path
+
+
+def document_time(tender: dict[str, Any]) -> dt.datetime:
+    """Return the DOCX creation time of a tender's documents: midnight UTC of the works start.
+
+    The tender has no publication date, so the works start dates the
+    document. It comes from the input, so a rerun on the same tender still
+    writes byte-identical files.
+    """
+    return dt.datetime.combine(tender["works_start"], dt.time(), tzinfo=dt.timezone.utc)
 
 
 def write_rendered(rendered: RenderedSet, folder: Path, stem: str, title: str, record: dict[str, Any]) -> list[Path]:
@@ -59,7 +67,7 @@ def write_rendered(rendered: RenderedSet, folder: Path, stem: str, title: str, r
         title,
         subtitle,
         [(r.number, r.spec.title, r.spec.id, r.html) for r in rendered.clauses],
-        DOCX_TIMESTAMP,
+        document_time(tender),
     )
     data = {
         "sha256": rendered.sha256,

@@ -9,6 +9,10 @@ melding with a status:
 - ``late``: the deadline has passed, so it is not sent and the soil team is alerted;
 - ``blocked``: it cannot be sent as is (missing location or bodemfunctieklasse,
   class too poor for the destination, storage too long);
+- ``held``: the class of the soil is indicatief (``klasse_indicatief`` in
+  partijen.json: the analysis package is incomplete), so a melding would state
+  a class that is not final. It is held back until the missing analyses are
+  done and the classification is run again;
 - ``not_required``: disposal, or storage kinds without a melding;
 - ``external``: soil from another project, or from a depot that also contains
   soil of others. The party that applies it files that melding, so it is
@@ -210,6 +214,8 @@ class MeldingBuilder:
     def __init__(self, tender: TenderSpec, partijen: list[dict[str, Any]], proposal: dict[str, Any], today: dt.date, rules: MeldingRules | None = None):
         self.tender = tender
         self.partijen = {str(p["partij_id"]): p for p in partijen}
+        for partij in partijen:
+            _check_indicative_flag(partij)
         self.proposal = proposal
         self.today = today
         self.rules = rules or load_rules()
@@ -328,6 +334,7 @@ class MeldingBuilder:
             "volume_m3": round(volume_m3, 3),
             "destination_volume_m3": round(destination_total_m3, 3),
             "class": quality_class,
+            "klasse_indicatief": bool(self._indicative(herkomst)),
             "bodemfunctieklasse": None,
             "bodemfunctieklasse_derived": False,
             "verklaring": verklaring,
@@ -373,6 +380,9 @@ class MeldingBuilder:
             return
         if destination.kind == "depot" and not self._decide_storage(melding, flow, destination):
             return
+        if melding["klasse_indicatief"]:
+            self._hold_indicative(melding)
+            return
         if not self._check_location(melding, destination):
             return
 
@@ -396,6 +406,28 @@ class MeldingBuilder:
                 "melding for partij {partij} to {dest} can no longer be on time: the deadline was {deadline} ({days} days before the start on {start}); not sent, move the start or consult the bevoegd gezag",
                 partij=melding["partij_id"], dest=destination.name, deadline=melding["deadline"], days=melding["deadline_days_before_start"], start=melding["start_date"],
             )
+
+    def _indicative(self, herkomst: list[str]) -> list[str]:
+        """Return the partijen of ``herkomst`` whose class is marked indicatief."""
+        return [p for p in herkomst if self.partijen.get(p, {}).get("klasse_indicatief") is True]
+
+    def _hold_indicative(self, melding: dict[str, Any]) -> None:
+        """Hold ``melding`` back because its class rests on an incomplete analysis package."""
+        indicative = self._indicative(melding["herkomst_partijen"])
+        missing: list[str] = []
+        for partij_id in indicative:
+            partij = self.partijen[partij_id]
+            for name in [*(partij.get("ontbrekende_stoffen") or []), *(partij.get("ontbrekende_bodemkenmerken") or [])]:
+                if name not in missing:
+                    missing.append(name)
+        _set(
+            melding, "held",
+            "klasse {cls} van partij {partijen} is indicatief, want het analysepakket is onvolledig (ontbreekt: {missing}); "
+            "melding aangehouden tot de klasse vaststaat. Laat de ontbrekende stoffen analyseren en draai de classificatie opnieuw",
+            "class {cls} of partij {partijen} is indicative because the analysis package is incomplete (missing: {missing}); "
+            "melding held until the class is final. Have the missing substances analysed and run the classification again",
+            cls=melding["class"], partijen=", ".join(indicative), missing=", ".join(missing) or "-",
+        )
 
     def _check_location(self, melding: dict[str, Any], destination: _Destination) -> bool:
         """Check bodemfunctieklasse and coordinates of the receiving location; return False when the melding is blocked."""
@@ -490,6 +522,18 @@ class MeldingBuilder:
             "aanvrager": {"naam": self.tender.notifier or self.tender.contracting_authority, "organisatie": self.tender.contracting_authority, "rol": "melder"},
             "vragen": [{"code": code, "antwoord": value} for code, value in answers.items() if value is not None],
         }
+
+
+def _check_indicative_flag(partij: dict[str, Any]) -> None:
+    """Raise ``InputError`` when a partij's ``klasse_indicatief`` is present but not true or false."""
+    flag = partij.get("klasse_indicatief", False)
+    if not isinstance(flag, bool):
+        raise InputError(
+            msg("klasse_indicatief van partij {partij} moet true of false zijn, niet {value!r}; draai de classificatie opnieuw",
+                "klasse_indicatief of partij {partij} must be true or false, not {value!r}; run the classification again",
+                partij=partij["partij_id"], value=flag),
+            file="05_classification/partijen.json", record=str(partij["partij_id"]), value=flag,
+        )
 
 
 def _set(melding: dict[str, Any], status: str, nl: str, en: str, **params: Any) -> None:

@@ -15,6 +15,7 @@ STATUS_LABELS = {
     "exempt": ("vrijgesteld", "exempt"),
     "late": ("TE LAAT", "TOO LATE"),
     "blocked": ("geblokkeerd", "blocked"),
+    "held": ("aangehouden", "held"),
     "not_required": ("niet nodig", "not required"),
     "external": ("andere herkomst", "other origin"),
 }
@@ -71,6 +72,11 @@ def handle_build(args) -> int:
         f"{len(meldingen)} meldingen: {counts['to_send']} te verzenden, {counts['exempt']} vrijgesteld, {counts['late']} te laat, {counts['blocked']} geblokkeerd.",
         f"{len(meldingen)} meldingen: {counts['to_send']} to send, {counts['exempt']} exempt, {counts['late']} too late, {counts['blocked']} blocked.",
     ))
+    if counts["held"]:
+        print(text(
+            f"{counts['held']} aangehouden omdat de klasse indicatief is; die worden pas ingediend als de klasse vaststaat.",
+            f"{counts['held']} held back because the class is indicative; they are submitted only once the class is final.",
+        ))
     if args.out:
         out = Path(args.out)
         path = out / "meldingen.json"

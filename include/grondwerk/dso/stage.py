@@ -4,7 +4,8 @@ Reads ``05_classification/partijen.json`` and ``08_matching/proposal.json``,
 writes ``09_meldingen/meldingen.json`` (every melding with its status and the
 built payload) and ``receipts.json`` (verzoeknummer, timestamps and submitted
 payload per accepted melding). A melding that can no longer be on time is not
-sent. The stage then ends with status ``warning`` and one Dutch alert per
+sent, and neither is one held back because the class of its soil is
+indicatief. The stage then ends with status ``warning`` and one Dutch alert per
 melding that names partij, destination, reason and deadline.
 """
 
@@ -30,6 +31,8 @@ from grondwerk.tender import TenderSpec
 log = logging.getLogger(__name__)
 
 ROUTING_ATTEMPTS = 5
+# Builder statuses that stop a melding before submission and need the soil team's attention.
+ALERT_STATUSES = ("late", "blocked", "held")
 ATTACHED_REPORTS = (("05_classification", "report.html", "text/html"),)
 
 
@@ -168,7 +171,7 @@ def _result(meldingen: list[dict[str, Any]], receipts: list[dict[str, Any]], enq
         status = melding.get("outbox_status") or melding["status"]
         counts[status] = counts.get(status, 0) + 1
 
-    alerts = [m for m in meldingen if m["status"] in ("late", "blocked") or m.get("outbox_status") in ("rejected", "failed", "submitted", "pending")]
+    alerts = [m for m in meldingen if m["status"] in ALERT_STATUSES or m.get("outbox_status") in ("rejected", "failed", "submitted", "pending")]
     authorities = sorted({(m.get("behandeldienst") or m.get("bevoegd_gezag") or {}).get("naam", "") for m in meldingen if m.get("verzoeknummer")} - {""})
     numbers = ", ".join(r["verzoeknummer"] for r in receipts)
     nl = [f"{len(receipts)} melding(en) ingediend" + (f" bij {', '.join(authorities)}, verzoeknummers {numbers}." if receipts else ".")]
@@ -178,6 +181,10 @@ def _result(meldingen: list[dict[str, Any]], receipts: list[dict[str, Any]], enq
     if exempt:
         nl.append(f"{exempt} vrijgesteld (zie meldingen.json voor de regel en de bron).")
         en.append(f"{exempt} exempt (see meldingen.json for the rule and its source).")
+    held_count = counts.get("held", 0)
+    if held_count:
+        nl.append(f"{held_count} melding(en) aangehouden omdat de klasse indicatief is (analysepakket onvolledig); die worden pas ingediend als de klasse vaststaat.")
+        en.append(f"{held_count} melding(en) held back because the class is indicative (analysis package incomplete); they are submitted only once the class is final.")
     external = counts.get("external", 0)
     if external:
         nl.append(f"{external} aanvoer(en) van andere herkomst naar locaties van deze aanbesteding; die meldt de toepasser met de herkomstgegevens van de leverancier.")
@@ -190,6 +197,7 @@ def _result(meldingen: list[dict[str, Any]], receipts: list[dict[str, Any]], enq
         "meldingen": len(meldingen),
         "counts": counts,
         "submitted": len(receipts),
+        "held_indicative": held_count,
         "verzoeknummers": [r["verzoeknummer"] for r in receipts],
         "alerts": [{"key": m["key"], "partij_id": m["partij_id"], "destination": m["destination_name"], "status": m.get("outbox_status") or m["status"], "deadline": m["deadline"], "message_nl": _alert_nl(m), "message_en": _alert_en(m)} for m in alerts],
         "outbox": enqueue_counts,
@@ -205,12 +213,12 @@ def _result(meldingen: list[dict[str, Any]], receipts: list[dict[str, Any]], enq
 
 
 def _alert_nl(melding: dict[str, Any]) -> str:
-    if melding["status"] in ("late", "blocked"):
+    if melding["status"] in ALERT_STATUSES:
         return f"partij {melding['partij_id']} naar {melding['destination_name']}: {melding['reason_nl']} (uiterste meld-datum {melding['deadline']})"
     return f"partij {melding['partij_id']} naar {melding['destination_name']}: melding niet bevestigd door het DSO (status {melding['outbox_status']}: {melding.get('last_error') or 'onbekend'}); uiterste meld-datum {melding['deadline']}"
 
 
 def _alert_en(melding: dict[str, Any]) -> str:
-    if melding["status"] in ("late", "blocked"):
+    if melding["status"] in ALERT_STATUSES:
         return f"partij {melding['partij_id']} to {melding['destination_name']}: {melding['reason_en']} (deadline {melding['deadline']})"
     return f"partij {melding['partij_id']} to {melding['destination_name']}: melding not confirmed by the DSO (status {melding['outbox_status']}: {melding.get('last_error') or 'unknown'}); deadline {melding['deadline']}"

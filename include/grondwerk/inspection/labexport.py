@@ -5,8 +5,11 @@ the comma is the decimal separator and the dot separates thousands
 (``1.234,5``), in ``,``-separated files the other way round. The limit symbol
 may stand in the value (``<0,35``) or in its own column. Units such as
 ``µg/kg ds`` are normalised to mg/kg with the conversion recorded. Exact
-duplicate rows and samples without results are quarantined with a reason, so
-every data row ends up as an analysis or as a quarantine row.
+duplicate rows, samples without results and negative values are quarantined
+with a reason, so every data row ends up as an analysis or as a quarantine row.
+A negative value fails the same rule as the critical row check
+``value_not_negative`` of the quality stage (``checks/analyses.json``), and its
+reason starts with that check id.
 
 NOTE: header names are matched through ``data/lab_columns.json``. No public
 Dutch lab export was available, so the aliases come from fixture files made
@@ -344,6 +347,13 @@ def _analysis_row(row, mapping, sample, parameter_text, value_cell, decimal_comm
             f"parameter '{parameter_text}' is unknown; use the SIKB code or name",
         )
     delivered, limit = _delivered_value(row, mapping, value_cell, decimal_comma)
+    if delivered < 0:
+        raise RowRejected(
+            f"value_not_negative: waarde '{value_cell}' van '{parameter_text}' is negatief; "
+            "gehalten zijn 0 of groter. Controleer de negatieve waarde bij het lab.",
+            f"value_not_negative: value '{value_cell}' of '{parameter_text}' is negative; "
+            "contents are 0 or more. Check the negative value with the lab.",
+        )
     conversion, dry_matter, unit_text = _converted(row, mapping, delivered)
     condition = str(_cell(row, mapping, "condition")) or implied_condition
     if not condition and dry_matter:

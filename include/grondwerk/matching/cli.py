@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -52,16 +53,33 @@ def _read_instance(path: Path) -> dict:
     return read_json(path, expect=dict)
 
 
+def _check_writable(path: Path, option: str) -> None:
+    """Raise ``InputError`` now when ``path`` cannot be written, so that a long solve is not lost at the end.
+
+    Opening for appending leaves an existing file unchanged. A file that the
+    check itself created is removed again, so a run that fails later leaves
+    no empty result behind.
+    """
+    existed = os.path.lexists(path)
+    with reject_unwritable(path, option):
+        with open(path, "a", encoding="utf-8"):
+            pass
+    if not existed:
+        path.unlink(missing_ok=True)
+
+
 def handle_match(args: argparse.Namespace) -> int:
     from grondwerk.matching import solve
 
     if (args.instance is None) == (args.synthetic is None):
         raise InputError(msg("geef een instantiebestand of --synthetic N, niet beide of geen van beide",
                              "give an instance file or --synthetic N, not both and not neither"), record="arguments")
+    if args.synthetic is not None and args.synthetic < 2:
+        raise InputError(msg("--synthetic moet minstens 2 zijn, niet {value}", "--synthetic must be at least 2, not {value}", value=args.synthetic),
+                         record="--synthetic", value=args.synthetic)
+    if args.out:
+        _check_writable(args.out, "--out")
     if args.synthetic is not None:
-        if args.synthetic < 2:
-            raise InputError(msg("--synthetic moet minstens 2 zijn, niet {value}", "--synthetic must be at least 2, not {value}", value=args.synthetic),
-                             record="--synthetic", value=args.synthetic)
         from grondwerk.matching.synthetic import generate
 
         instance = generate(args.synthetic, seed=args.seed, n_depots=args.depots)

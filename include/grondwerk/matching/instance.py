@@ -4,6 +4,11 @@ An instance has ``supply``, ``demand``, ``depots`` and ``parameters``; the
 optional ``disposal_sites`` and ``primary_sources`` ({id, x, y}) add the road
 distance to the nearest site to the cost and tonne-km of unmatched supply and
 unmet demand. Coordinates are RD New metres, periods are integers from 1.
+
+Values above the policy limits in ``data/parameters.json`` (``limits``) and
+coordinates outside the RD New grid are rejected with ``InputError``. Such
+values are taken for typing or unit errors, and large ones would otherwise
+overflow the solver's integer arithmetic.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import numpy as np
 
 from grondwerk.errors import InputError
 from grondwerk.i18n import msg
-from grondwerk.tender import MAX_VOLUME_M3
+from grondwerk.tender import MAX_VOLUME_M3, RD_BOUNDS
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 CLASSES = ("achtergrondwaarde", "wonen", "industrie")
@@ -31,6 +36,11 @@ CLASS_INDEX = {name: index for index, name in enumerate(CLASSES)} | {str(i): i f
 def default_parameters() -> dict[str, Any]:
     """Return the parameter file (values, sources and version) under ``data/``."""
     return json.loads((DATA_DIR / "parameters.json").read_text(encoding="utf-8"))
+
+
+def instance_limits() -> dict[str, Any]:
+    """Return the policy limits of ``data/parameters.json`` (value, unit and reason of each)."""
+    return default_parameters()["limits"]
 
 
 @lru_cache(maxsize=1)
@@ -122,6 +132,56 @@ def _tonnes(item: dict[str, Any], key: str, record: str, source: str | None) -> 
     return number
 
 
+def _at_most(item: dict[str, Any], key: str, record: str, source: str | None, limit: str, nl: str, en: str, *, minimum: float = 0.0) -> float:
+    """Return the number in ``item[key]``; raise ``InputError`` when it is above ``instance_limits()[limit]``.
+
+    ``nl`` and ``en`` are the messages of a value above the limit, with the fields ``{value}`` and ``{limit}``.
+    """
+    number = _number(item, key, record, source, minimum=minimum)
+    ceiling = instance_limits()[limit]["value"]
+    if number > ceiling:
+        raise InputError(msg(nl, en, value=item.get(key), limit=ceiling), file=source, record=f"{record}.{key}", value=item.get(key))
+    return number
+
+
+def _periods(item: dict[str, Any], key: str, record: str, source: str | None, *, minimum: float) -> int:
+    """Return a count of periods (``periods`` or ``max_dwell_periods``) of at most the ``max_periods`` limit."""
+    return int(_at_most(
+        item, key, record, source, "max_periods",
+        "{value} perioden is meer dan de grens van {limit} perioden (maanden); controleer het getal of splits de planning",
+        "{value} periods is more than the limit of {limit} periods (months); check the number or split the plan",
+        minimum=minimum,
+    ))
+
+
+def _euro_per_tonne(item: dict[str, Any], key: str, record: str, source: str | None) -> float:
+    """Return a cost in euro per tonne of at most the ``max_cost_per_tonne`` limit."""
+    return _at_most(
+        item, key, record, source, "max_cost_per_tonne",
+        "{value} euro per ton is meer dan de grens van {limit:.0f} euro per ton; controleer de eenheid (euro, niet cent)",
+        "{value} euro per tonne is more than the limit of {limit:.0f} euro per tonne; check the unit (euro, not cents)",
+    )
+
+
+def _coordinate(item: dict[str, Any], axis: str, record: str, source: str | None) -> float:
+    """Return the RD New ``x`` or ``y`` of ``item``; raise ``InputError`` outside the grid bounds ``RD_BOUNDS``."""
+    value = item.get(axis)
+    low, high = (RD_BOUNDS[0], RD_BOUNDS[2]) if axis == "x" else (RD_BOUNDS[1], RD_BOUNDS[3])
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        number = math.nan
+    # NaN fails both comparisons, so a value that is no number is rejected here too.
+    if not low <= number <= high:
+        raise InputError(
+            msg("'{value}' is geen geldige RD New-{axis}: geef een getal van {low:.0f} tot en met {high:.0f} meter (EPSG:28992), geen graden of kilometers",
+                "'{value}' is not a valid RD New {axis}: give a number from {low:.0f} to {high:.0f} metres (EPSG:28992), not degrees or kilometres",
+                value=value, axis=axis, low=low, high=high),
+            file=source, record=f"{record}.{axis}", value=value,
+        )
+    return number
+
+
 def _class_index(value: object, record: str, source: str | None) -> int:
     index = CLASS_INDEX.get(str(value).strip().lower())
     if index is None:
@@ -164,7 +224,7 @@ def _items(instance: dict[str, Any], key: str, source: str | None, *, required: 
             raise _bad(f"{key}[{position}]", ident, "id '{value}' komt twee keer voor", "id '{value}' occurs twice", source)
         seen.add(ident)
         for axis in ("x", "y"):
-            _number(item, axis, f"{key}[{ident}]", source, minimum=-1e7)
+            _coordinate(item, axis, f"{key}[{ident}]", source)
     return items
 
 
@@ -172,17 +232,14 @@ def _nearest_site(x: np.ndarray, y: np.ndarray, sites: list[dict[str, Any]]) -> 
     """Return the straight-line metres to the nearest site and its id (0 m and None when no sites are given)."""
     if not sites or len(x) == 0:
         return np.zeros(len(x)), [None] * len(x)
-    from scipy.spatial import cKDTree
+    from grondwerk.matching.spatial import nearest
 
-    tree = cKDTree(np.column_stack([[float(s["x"]) for s in sites], [float(s["y"]) for s in sites]]))
-    metres, index = tree.query(np.column_stack([x, y]))
-    return metres, [str(sites[i]["id"]) for i in index]
+    metres, index = nearest(x, y, [float(s["x"]) for s in sites], [float(s["y"]) for s in sites], 1)
+    return metres[:, 0], [str(sites[i]["id"]) for i in index[:, 0]]
 
 
-def load_problem(instance: dict[str, Any], source: str | None = None) -> Problem:
-    """Validate ``instance`` and return it as a ``Problem``; raise ``InputError`` naming the record on bad input."""
-    if not isinstance(instance, dict):
-        raise _bad("instance", type(instance).__name__, "instantie moet een JSON-object zijn", "instance must be a JSON object", source)
+def _parameters(instance: dict[str, Any], source: str | None) -> dict[str, Any]:
+    """Return the defaults of ``data/parameters.json`` overridden by the instance's ``parameters``, validated."""
     raw_params = instance.get("parameters") or {}
     if not isinstance(raw_params, dict):
         raise _bad("parameters", raw_params, "'parameters' moet een object zijn", "'parameters' must be an object", source)
@@ -195,11 +252,27 @@ def load_problem(instance: dict[str, Any], source: str | None = None) -> Problem
         raise _bad("parameters.payload_tonnes", params["payload_tonnes"], "laadvermogen moet groter dan 0 t zijn", "payload must be above 0 t", source)
     if params["cost_per_tkm"] <= 0:
         raise _bad("parameters.cost_per_tkm", params["cost_per_tkm"], "kosten per tonkm moeten groter dan 0 zijn", "cost per tonne-km must be above 0", source)
+    _at_most(params, "cost_per_tkm", "parameters", source, "max_cost_per_tkm",
+             "{value} euro per tonkm is meer dan de grens van {limit:.0f} euro per tonkm; controleer de eenheid (euro, niet cent)",
+             "{value} euro per tonne-km is more than the limit of {limit:.0f} euro per tonne-km; check the unit (euro, not cents)")
+    _at_most(params, "detour_factor", "parameters", source, "max_detour_factor",
+             "omrijfactor {value} is groter dan de grens van {limit:g}; de wegafstand is de rechte lijn maal deze factor, standaard 1,3",
+             "detour factor {value} is above the limit of {limit:g}; the road distance is the straight line times this factor, 1.3 by default")
+    for key in ("unmatched_cost_per_tonne", "unmet_cost_per_tonne"):
+        _euro_per_tonne(params, key, "parameters", source)
     if params.get("depot_capacity", "shared") not in ("shared", "per_heap"):
         raise _bad("parameters.depot_capacity", params.get("depot_capacity"), "'{value}' is ongeldig; gebruik shared of per_heap",
                    "'{value}' is invalid; use shared or per_heap", source)
-    periods = int(_number(params, "periods", "parameters", source, minimum=1))
-    params["periods"] = periods
+    params["periods"] = _periods(params, "periods", "parameters", source, minimum=1)
+    return params
+
+
+def load_problem(instance: dict[str, Any], source: str | None = None) -> Problem:
+    """Validate ``instance`` and return it as a ``Problem``; raise ``InputError`` naming the record on bad input."""
+    if not isinstance(instance, dict):
+        raise _bad("instance", type(instance).__name__, "instantie moet een JSON-object zijn", "instance must be a JSON object", source)
+    params = _parameters(instance, source)
+    periods = params["periods"]
 
     supply = _items(instance, "supply", source)
     demand = _items(instance, "demand", source)
@@ -244,8 +317,8 @@ def load_problem(instance: dict[str, Any], source: str | None = None) -> Problem
         record = f"depots[{item['id']}]"
         k_rows.append((float(item["x"]), float(item["y"]), _tonnes(item, "capacity_tonnes", record, source),
                        _class_mask(item.get("accepted_classes"), record + ".accepted_classes", source),
-                       _number(item, "handling_cost_per_tonne", record, source),
-                       int(_number(item, "max_dwell_periods", record, source))))
+                       _euro_per_tonne(item, "handling_cost_per_tonne", record, source),
+                       _periods(item, "max_dwell_periods", record, source, minimum=0)))
 
     def columns(rows: list[tuple], count: int) -> list[np.ndarray]:
         if not rows:

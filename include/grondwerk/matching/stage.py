@@ -4,9 +4,11 @@ Supply: every partij of ``05_classification/partijen.json`` whose class is not
 ``niet_toepasbaar``, in tonnes (volume x density per soil type from
 ``data/density.json``), available in the months of the works. Partijen that are
 ``niet_toepasbaar`` are not published; they go to disposal or cleaning and are
-listed in the proposal. Demand: the tender's needed volume at the centroid of the
-project area. The proposal binds the tender only after the soil team accepts it
-(``record_match_acceptance``).
+listed in the proposal. A partij whose class is indicatief (``klasse_indicatief``:
+the analysis package is incomplete) is published with that class and marked
+indicatief in the proposal's published supply and summary. Demand: the tender's
+needed volume at the centroid of the project area. The proposal binds the
+tender only after the soil team accepts it (``record_match_acceptance``).
 """
 
 from __future__ import annotations
@@ -66,6 +68,11 @@ def _read_partijen(dossier: Dossier) -> tuple[list[dict[str, Any]], Path]:
             if key not in partij:
                 raise InputError(msg("partij {record} mist veld '{value}'", "partij {record} is missing field '{value}'", record=position, value=key),
                                  file=str(path), record=f"[{position}]", value=key)
+        indicative = partij.get("klasse_indicatief", False)
+        if not isinstance(indicative, bool):
+            raise InputError(msg("klasse_indicatief van partij {record} moet true of false zijn, niet {value!r}",
+                                 "klasse_indicatief of partij {record} must be true or false, not {value!r}", record=partij["partij_id"], value=indicative),
+                             file=str(path), record=f"[{position}]", value=indicative)
     return partijen, path
 
 
@@ -103,10 +110,14 @@ def publish_tender(engine, tender, partijen: list[dict[str, Any]]) -> dict[str, 
         if partij["class"] == NOT_APPLICABLE:
             excluded.append(entry)
             continue
+        # NOTE: the regional store has no column for klasse_indicatief, so store.publish drops it and other
+        # tenders that read the store see the class as final. Only this proposal's published supply keeps it.
+        indicative = partij.get("klasse_indicatief", False)
         supply.append({"lot_id": f"{tender.reference}/{partij['partij_id']}", "tender_reference": tender.reference,
                        "owner": tender.contracting_authority, "name": f"{tender.project_name}, partij {partij['partij_id']}",
                        "x_rd_m": centroid.x, "y_rd_m": centroid.y, "tonnes": entry["tonnes"], "volume_m3": entry["volume_m3"],
-                       "quality_class": partij["class"], "soil_type": soil_type, "month_from": month_from, "month_to": month_to})
+                       "quality_class": partij["class"], "klasse_indicatief": indicative, "soil_type": soil_type,
+                       "month_from": month_from, "month_to": month_to})
     demand = []
     if tender.needed_volume_m3 > 0:
         soil = tender.needed_soil_types[0] if tender.needed_soil_types else None
@@ -289,6 +300,19 @@ def _tradeoff_sentence(proposal: dict[str, Any], own: set[str], lots: str) -> tu
     return nl, en
 
 
+def _indicative_sentence(published_supply: list[dict[str, Any]]) -> tuple[str, str]:
+    """Name the published lots whose class is indicatief; return empty strings when there are none."""
+    lots = [row for row in published_supply if row.get("klasse_indicatief")]
+    if not lots:
+        return "", ""
+    ids = ", ".join(row["lot_id"].rsplit("/", 1)[-1] for row in lots)
+    word = _partijen_word(len(lots))
+    return (f"Let op: {len(lots)} {word} ({ids}) aangeboden met een indicatieve klasse, want het analysepakket is onvolledig; "
+            "de bestemming staat pas vast als de klasse vaststaat. In de regionale opslag staat de klasse zonder die markering.",
+            f"Note: {len(lots)} {word} ({ids}) offered with an indicative class because the analysis package is incomplete; "
+            "the destination is final only once the class is. The regional store holds the class without that mark.")
+
+
 def _conclusion(proposal: dict[str, Any], tender, partijen: list[dict[str, Any]]) -> tuple[str, str]:
     """Return the Dutch and English summary of the proposal for the soil team.
 
@@ -317,6 +341,10 @@ def _conclusion(proposal: dict[str, Any], tender, partijen: list[dict[str, Any]]
     if tradeoff_nl:
         nl += " " + tradeoff_nl
         en += " " + tradeoff_en
+    indicative_nl, indicative_en = _indicative_sentence(proposal["tender"]["published_supply"])
+    if indicative_nl:
+        nl += " " + indicative_nl
+        en += " " + indicative_en
     return nl + " Voorbeeldregio, geen echte projecten.", en + " Example region, not real projects."
 
 
@@ -358,6 +386,7 @@ def run_matching_stage(tender, dossier: Dossier, store_url: str | None = None) -
     summary = {
         "proposal_id": proposal_id, "sha256": sha256, "seeded_example_region": bool(seeded),
         "published_lots": len(published["supply"]), "not_applicable_partijen": len(published["excluded"]),
+        "indicative_lots": [row["lot_id"] for row in published["supply"] if row["klasse_indicatief"]],
         "region": {"lots": len(instance["supply"]), "demands": len(instance["demand"]), "depots": len(instance["depots"])},
         "tender_totals": proposal["tender"]["totals"], "tender_savings": proposal["tender"]["savings"],
         "region_totals": result["totals"], "gap": result["totals"]["gap"], "input": str(partijen_path),

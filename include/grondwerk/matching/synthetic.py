@@ -2,7 +2,8 @@
 
 The family: n supply lots and n/2 demands in RD New; 85 % of points lie around 16 urban
 centres (Gaussian, sigma 8-15 km, weighted to the Randstad) and 15 % uniformly in
-x 30-270 km, y 310-610 km. Soil type must match exactly (zand 45 %, klei 30 %, veen 10 %,
+x 30-270 km, y 310-610 km. The few Gaussian points that fall outside the RD New grid
+bounds are moved onto its edge, so every instance passes the coordinate check. Soil type must match exactly (zand 45 %, klei 30 %, veen 10 %,
 gemengd 15 %). Supply classes achtergrondwaarde/wonen/industrie 50/30/20 %; a demand accepts up to a
 maximum class (30/30/40 %). Months 1-12; supply windows last 1-3 months, demand windows 1-6.
 Supply tonnes are lognormal (median 300 t, sigma 1.2, clipped to 20-150,000 t) and demand is
@@ -15,6 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
+from grondwerk.tender import RD_BOUNDS
 
 # Urban centres (RD New metres) and weights; the Randstad carries most of the weight.
 CENTRES = np.array([
@@ -35,6 +38,7 @@ def _points(rng: np.random.Generator, count: int) -> np.ndarray:
     sigma = rng.uniform(8_000, 15_000, size=count)
     xy = CENTRES[centre, :2] + rng.normal(size=(count, 2)) * sigma[:, None]
     uniform = np.column_stack([rng.uniform(30_000, 270_000, count), rng.uniform(310_000, 610_000, count)])
+    xy = np.clip(xy, [RD_BOUNDS[0], RD_BOUNDS[1]], [RD_BOUNDS[2], RD_BOUNDS[3]])
     return np.where(urban[:, None], xy, uniform).round(1)
 
 
