@@ -5,13 +5,14 @@ cost-scaling solver starts each round from scratch. This solver keeps the
 spanning tree, the flow and the node potentials, so the new arcs enter the
 basis from where the previous round ended.
 
-The algorithm follows the textbook primal network simplex (Ahuja, Magnanti
-and Orlin, *Network Flows*, 1993, chapter 11) with block-search pricing
-(Grigoriadis 1986; LEMON's default rule): an artificial root joins every node,
-the initial tree holds one artificial arc per node, and a strongly feasible
-tree with the "last blocking arc" rule prevents cycling. The tree is stored as
-parent, depth and child lists; after each pivot, one walk over the moved
-subtree updates its potentials and depths.
+The algorithm is the primal network simplex with block-search pricing: the
+entering arc is the most violating one in the first block of arcs that has
+any. A root joins every node, and the initial tree holds one root arc per
+node. The tree stays strongly feasible, and the leaving arc is the last
+blocking arc of the cycle, which prevents cycling on degenerate pivots.
+
+The tree is stored as parent pointers and child lists. After each pivot, one
+walk over the moved subtree updates its potentials.
 
 Costs and capacities are integers (int64). Reduced costs are
 ``cost + pi[tail] - pi[head]``; at an optimum they are 0 on tree arcs, >= 0 on
@@ -58,9 +59,13 @@ def _link(node, parent, first_child, next_sibling, previous_sibling):
 
 @njit(cache=True, nogil=True)
 def _pivot_loop(tail, head, cap, cost, flow, state, num_arcs, first_real,
-                pi, parent, pred, up, depth, first_child, next_sibling, previous_sibling,
+                pi, parent, pred, up, mark, first_child, next_sibling, previous_sibling,
                 stack, cursor, max_pivots, block):
-    """Pivot until no arc prices out; return (status, pivots). ``cursor[0]`` keeps the block search position."""
+    """Pivot until no arc prices out; return (status, pivots).
+
+    ``cursor[0]`` keeps the block search position and ``cursor[1]`` the pivots of earlier calls, which make
+    the marks of the join search unique across calls.
+    """
     search = num_arcs - first_real
     if search <= 0:
         return OPTIMAL, 0
@@ -90,6 +95,7 @@ def _pivot_loop(tail, head, cap, cost, flow, state, num_arcs, first_real,
                 remaining = block
         if entering < 0:
             cursor[0] = next_arc
+            cursor[1] += pivots
             return OPTIMAL, pivots
         next_arc = arc
         pivots += 1
@@ -102,17 +108,26 @@ def _pivot_loop(tail, head, cap, cost, flow, state, num_arcs, first_real,
         else:
             first = head[entering]
             second = tail[entering]
+        # The join node is the lowest common ancestor: walk up from both ends in turn, marking the nodes seen,
+        # until one walk reaches a node the other has marked. The root's parent is -1, where a walk stops.
+        first_mark = 2 * (cursor[1] + pivots)
+        second_mark = first_mark + 1
         u = first
         v = second
-        while u != v:
-            if depth[u] > depth[v]:
+        join = -1
+        while join < 0:
+            if u >= 0:
+                if mark[u] == second_mark:
+                    join = u
+                    break
+                mark[u] = first_mark
                 u = parent[u]
-            elif depth[u] < depth[v]:
+            if v >= 0:
+                if mark[v] == first_mark:
+                    join = v
+                    break
+                mark[v] = second_mark
                 v = parent[v]
-            else:
-                u = parent[u]
-                v = parent[v]
-        join = u
 
         # Leaving arc: the last blocking arc in cycle order from the join node (strongly feasible rule),
         # so ties on first's side keep the arc nearest first and on second's side the arc nearest join.
@@ -139,6 +154,7 @@ def _pivot_loop(tail, head, cap, cost, flow, state, num_arcs, first_real,
             u = parent[u]
         if delta >= INFINITE_CAPACITY // 2:
             cursor[0] = next_arc
+            cursor[1] += pivots
             return UNBOUNDED, pivots
 
         if delta > 0:
@@ -196,20 +212,20 @@ def _pivot_loop(tail, head, cap, cost, flow, state, num_arcs, first_real,
             new_up = -old_up
             u = old_parent
 
-        # Shift the potentials of the moved subtree so the entering arc's reduced cost is 0, and fix depths.
+        # Shift the potentials of the moved subtree so the entering arc's reduced cost is 0.
         top = 0
         stack[0] = u_in
         while top >= 0:
             x = stack[top]
             top -= 1
             pi[x] += sigma
-            depth[x] = depth[parent[x]] + 1
             child = first_child[x]
             while child >= 0:
                 top += 1
                 stack[top] = child
                 child = next_sibling[child]
     cursor[0] = next_arc
+    cursor[1] += pivots
     return PIVOT_LIMIT, pivots
 
 
@@ -246,21 +262,22 @@ class NetworkSimplex:
             root_cost = np.where(supplies < 0, self.artificial_cost, 0)
         root_cost = np.where(supplies == 0, self.artificial_cost, np.asarray(root_cost, dtype=np.int64))
         self._initial_tree(supplies, root_cost)
-        self.stack = np.zeros(n + 1, dtype=np.int64)
-        self.cursor = np.zeros(1, dtype=np.int64)
+        self.stack = np.zeros(n + 1, dtype=np.int32)
+        self.cursor = np.zeros(2, dtype=np.int64)
         self.pivots = 0
 
     def _initial_tree(self, supplies: np.ndarray, root_cost: np.ndarray) -> None:
         """Set up the star of root arcs as the first basis, with room for the arcs to come."""
         n = self.num_nodes
+
         self.num_arcs = n  # arcs 0 .. n-1 are the root arcs, arc u belongs to node u
         size = 2 * n + 1024
-        self.tail = np.zeros(size, dtype=np.int64)
-        self.head = np.zeros(size, dtype=np.int64)
+        self.tail = np.zeros(size, dtype=np.int32)
+        self.head = np.zeros(size, dtype=np.int32)
         self.cap = np.zeros(size, dtype=np.int64)
         self.cost = np.zeros(size, dtype=np.int64)
         self.flow = np.zeros(size, dtype=np.int64)
-        self.state = np.zeros(size, dtype=np.int64)
+        self.state = np.zeros(size, dtype=np.int8)
         nodes = np.arange(n)
         out = supplies >= 0
         # The initial tree is the star of root arcs: a node with supply sends it to the root, the root feeds a
@@ -272,20 +289,20 @@ class NetworkSimplex:
         self.cost[:n] = root_cost
         self.flow[:n] = np.abs(supplies)
         self.state[:n] = TREE
+
         self.pi = np.zeros(n + 1, dtype=np.int64)
         self.pi[:n] = np.where(out, -root_cost, root_cost)
-        self.parent = np.full(n + 1, -1, dtype=np.int64)
+        self.parent = np.full(n + 1, -1, dtype=np.int32)
         self.parent[:n] = self.root
         self.pred = np.full(n + 1, -1, dtype=np.int64)
         self.pred[:n] = nodes
-        self.up = np.zeros(n + 1, dtype=np.int64)
+        self.up = np.zeros(n + 1, dtype=np.int8)
         self.up[:n] = np.where(out, 1, -1)
-        self.depth = np.zeros(n + 1, dtype=np.int64)
-        self.depth[:n] = 1
+        self.mark = np.full(n + 1, -1, dtype=np.int64)
         # Children of the root as one sibling list 0 <-> 1 <-> ... <-> n-1.
-        self.first_child = np.full(n + 1, -1, dtype=np.int64)
-        self.next_sibling = np.full(n + 1, -1, dtype=np.int64)
-        self.previous_sibling = np.full(n + 1, -1, dtype=np.int64)
+        self.first_child = np.full(n + 1, -1, dtype=np.int32)
+        self.next_sibling = np.full(n + 1, -1, dtype=np.int32)
+        self.previous_sibling = np.full(n + 1, -1, dtype=np.int32)
         if n:
             self.first_child[self.root] = 0
             self.next_sibling[: n - 1] = nodes[1:]
@@ -325,7 +342,7 @@ class NetworkSimplex:
         """Pivot to an optimal basis of the arcs added so far; return the number of pivots this call took."""
         status, pivots = _pivot_loop(
             self.tail, self.head, self.cap, self.cost, self.flow, self.state, self.num_arcs, 0,
-            self.pi, self.parent, self.pred, self.up, self.depth, self.first_child, self.next_sibling,
+            self.pi, self.parent, self.pred, self.up, self.mark, self.first_child, self.next_sibling,
             self.previous_sibling, self.stack, self.cursor, max_pivots,
             max(MIN_BLOCK, int(BLOCK_FACTOR * np.sqrt(self.num_arcs))),
         )
