@@ -8,7 +8,7 @@ i -> j prices out only when ``c_ij < alpha_i + beta_j`` (alpha = -d[supply],
 beta = d[demand]), so after shifting alpha and beta to balance them, either the
 supply or the demand end lies within a radius of ``2 * its potential / cost per
 metre`` of the other. A compiled scan finds those pairs from both sides, each
-query looking only at the strip of the other side within its radius in x.
+query looking only at the grid cells of the other side that its radius reaches.
 Depot arcs are priced exhaustively (depots are few).
 """
 
@@ -141,19 +141,22 @@ def _limit_margin(net: Network, parts: list[ArcSet], d: np.ndarray, tol: float, 
 
 @njit(cache=True, nogil=True)
 def _scan_direct(queries, radii, targets, from_supply, sx, sy, dx, dy, s_class, s_from, s_to, d_class_mask, d_from, d_to,
-                 d, n, cost_per_tkm, km_per_metre, cost_scale, tol, per_node):
+                 d, n, cost_per_tkm, km_per_metre, cost_scale, tol, per_node,
+                 origin_x, origin_y, cell, columns, rows, cell_start, cell_items):
     """Return (lots, demands) of the feasible direct arcs with reduced cost below ``-tol`` that lie within each query's radius.
 
-    ``targets`` are sorted by x, so each query scans only the strip x +- radius. Reduced costs use the same
-    integer rounding as ``Network.int_cost``. With ``per_node`` >= 0, arcs in the margin (reduced cost >= 0)
-    are kept only among the ``per_node`` lowest of their query node.
+    ``targets`` are on a grid (``spatial.Grid``), so each query visits only the cells its radius reaches.
+    Within a cell the targets come in descending order of their own share of the reduced-cost bound
+    (beta = d[demand] for demands, alpha = -d[lot] for lots). An arc needs cost < alpha + beta - tol, and
+    its cost is at least the cost of the cell's nearest point, so the scan of a cell stops at the first
+    target that cannot reach that. Reduced costs use the same integer rounding as ``Network.int_cost``.
+    With ``per_node`` >= 0, arcs in the margin (reduced cost >= 0) are kept only among the ``per_node``
+    lowest of their query node.
     """
+    unit = cost_per_tkm * km_per_metre * cost_scale  # integer cost units per straight-line metre
     count = 0
     out_i = np.empty(1024, dtype=np.int64)
     out_j = np.empty(1024, dtype=np.int64)
-    target_x = np.empty(len(targets))
-    for position in range(len(targets)):
-        target_x[position] = dx[targets[position]] if from_supply else sx[targets[position]]
     margin_rc = np.empty(len(targets), dtype=np.int64)
     margin_other = np.empty(len(targets), dtype=np.int64)
     for position in range(len(queries)):
@@ -163,36 +166,49 @@ def _scan_direct(queries, radii, targets, from_supply, sx, sy, dx, dy, s_class, 
         query = queries[position]
         x = sx[query] if from_supply else dx[query]
         y = sy[query] if from_supply else dy[query]
-        low = np.searchsorted(target_x, x - radius)
-        high = np.searchsorted(target_x, x + radius, side="right")
+        first_column = max(int((x - radius - origin_x) // cell), 0)
+        last_column = min(int((x + radius - origin_x) // cell), columns - 1)
+        first_row = max(int((y - radius - origin_y) // cell), 0)
+        last_row = min(int((y + radius - origin_y) // cell), rows - 1)
         margins = 0
-        for t in range(low, high):
-            other = targets[t]
-            i = query if from_supply else other
-            j = other if from_supply else query
-            gap_y = sy[i] - dy[j]
-            if gap_y > radius or -gap_y > radius:
-                continue
-            if not (d_class_mask[j] >> s_class[i]) & 1:
-                continue
-            if max(s_from[i], d_from[j]) > min(s_to[i], d_to[j]):
-                continue
-            km = np.hypot(sx[i] - dx[j], gap_y) * km_per_metre
-            cost = np.int64(np.rint(cost_per_tkm * km * cost_scale))
-            rc = cost + d[i] - d[n + j]
-            if not rc < -tol:
-                continue
-            if per_node >= 0 and rc >= 0:
-                margin_rc[margins] = rc
-                margin_other[margins] = other
-                margins += 1
-                continue
-            if count == len(out_i):
-                out_i = np.concatenate((out_i, np.empty(len(out_i), dtype=np.int64)))
-                out_j = np.concatenate((out_j, np.empty(len(out_j), dtype=np.int64)))
-            out_i[count] = i
-            out_j[count] = j
-            count += 1
+        own = -d[query] if from_supply else d[n + query]
+        for row in range(first_row, last_row + 1):
+            low_y = origin_y + row * cell
+            gap_y = max(low_y - y, 0.0, y - (low_y + cell))
+            for column in range(first_column, last_column + 1):
+                low_x = origin_x + column * cell
+                gap_x = max(low_x - x, 0.0, x - (low_x + cell))
+                # The cost to the cell's nearest point, less one unit for the rounding of costs to integers.
+                reach = unit * np.hypot(gap_x, gap_y) - 1.0
+                slot = row * columns + column
+                for item in range(cell_start[slot], cell_start[slot + 1]):
+                    other = targets[cell_items[item]]
+                    if own + (d[n + other] if from_supply else -d[other]) - tol <= reach:
+                        break
+                    i = query if from_supply else other
+                    j = other if from_supply else query
+                    if not (d_class_mask[j] >> s_class[i]) & 1:
+                        continue
+                    if max(s_from[i], d_from[j]) > min(s_to[i], d_to[j]):
+                        continue
+                    metres = np.hypot(sx[i] - dx[j], sy[i] - dy[j])
+                    if metres > radius:
+                        continue
+                    cost = np.int64(np.rint(cost_per_tkm * (metres * km_per_metre) * cost_scale))
+                    rc = cost + d[i] - d[n + j]
+                    if not rc < -tol:
+                        continue
+                    if per_node >= 0 and rc >= 0:
+                        margin_rc[margins] = rc
+                        margin_other[margins] = other
+                        margins += 1
+                        continue
+                    if count == len(out_i):
+                        out_i = np.concatenate((out_i, np.empty(len(out_i), dtype=np.int64)))
+                        out_j = np.concatenate((out_j, np.empty(len(out_j), dtype=np.int64)))
+                    out_i[count] = i
+                    out_j[count] = j
+                    count += 1
         if margins:
             keep = np.argsort(margin_rc[:margins], kind="mergesort")[:per_node]
             for chosen in keep:
@@ -230,12 +246,20 @@ def price_direct(net: Network, d: np.ndarray, tol: float = 0.0, per_node: int | 
         pairs = []
         limit = per_node if per_node is not None and tol < 0 else -1
         for targets, queries, radii, from_supply in ((demand, supply, r_supply, True), (supply, demand, r_demand, False)):
-            order = np.argsort(pb.dx[targets] if from_supply else pb.sx[targets], kind="stable")
-            sorted_targets = targets[order]
+            positive = radii[radii > 0]
+            if not len(positive):
+                continue
+            tx, ty = (pb.dx[targets], pb.dy[targets]) if from_supply else (pb.sx[targets], pb.sy[targets])
+            # Cells of a quarter of the median radius keep the visited area near the query's disc without
+            # making the cell loop dominate; dense clusters still get cells of a few targets.
+            density_cell = np.sqrt(max(np.ptp(tx), 1.0) * max(np.ptp(ty), 1.0) * spatial.TARGETS_PER_CELL / len(targets))
+            share = d[net.n + targets] if from_supply else -d[targets]
+            grid = spatial.Grid(tx, ty, cell=max(density_cell, float(np.median(positive)) / 4.0), descending=share.astype(float))
             found_i, found_j = _scan_direct(
-                queries, radii, sorted_targets, from_supply, pb.sx, pb.sy, pb.dx, pb.dy,
+                queries, radii, targets, from_supply, pb.sx, pb.sy, pb.dx, pb.dy,
                 pb.s_class, pb.s_from, pb.s_to, pb.d_class_mask, pb.d_from, pb.d_to,
                 d, net.n, float(pb.params["cost_per_tkm"]), float(net.unit_km), float(net.cost_scale), float(tol), limit,
+                grid.origin_x, grid.origin_y, grid.cell, grid.columns, grid.rows, grid.cell_start, grid.cell_items,
             )
             pairs.append(net.direct_key(found_i, found_j))
         if pairs:

@@ -75,13 +75,28 @@ def nearest(query_x, query_y, target_x, target_y, k: int) -> tuple[np.ndarray, n
         return np.zeros((len(query_x), max(k, 0))), np.zeros((len(query_x), max(k, 0)), dtype=np.int64)
     if not len(target_x):
         return np.full((len(query_x), k), np.inf), np.full((len(query_x), k), -1, dtype=np.int64)
-    origin_x, origin_y = float(target_x.min()), float(target_y.min())
-    width = max(float(target_x.max()) - origin_x, 1.0)
-    height = max(float(target_y.max()) - origin_y, 1.0)
-    cell = max(np.sqrt(width * height * TARGETS_PER_CELL / len(target_x)), 1.0)
-    columns = int(width // cell) + 1
-    rows = int(height // cell) + 1
-    slot = ((target_y - origin_y) // cell).astype(np.int64) * columns + ((target_x - origin_x) // cell).astype(np.int64)
-    cell_items = np.argsort(slot, kind="stable")
-    cell_start = np.searchsorted(slot[cell_items], np.arange(columns * rows + 1))
-    return _knn(query_x, query_y, target_x, target_y, k, origin_x, origin_y, cell, columns, rows, cell_start, cell_items)
+    grid = Grid(target_x, target_y)
+    return _knn(query_x, query_y, target_x, target_y, k, grid.origin_x, grid.origin_y, grid.cell, grid.columns, grid.rows,
+                grid.cell_start, grid.cell_items)
+
+
+class Grid:
+    """A uniform grid over points: the points of cell (column, row) are ``cell_items[cell_start[s]:cell_start[s + 1]]``
+    with s = row * columns + column.
+
+    Without ``cell``, the cell size gives about TARGETS_PER_CELL points per cell over the bounding box.
+    With ``descending``, the points of each cell are ordered by that value, highest first.
+    """
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, cell: float | None = None, descending: np.ndarray | None = None):
+        self.origin_x, self.origin_y = float(x.min()), float(y.min())
+        width = max(float(x.max()) - self.origin_x, 1.0)
+        height = max(float(y.max()) - self.origin_y, 1.0)
+        if cell is None:
+            cell = np.sqrt(width * height * TARGETS_PER_CELL / len(x))
+        self.cell = max(float(cell), 1.0)
+        self.columns = int(width // self.cell) + 1
+        self.rows = int(height // self.cell) + 1
+        slot = ((y - self.origin_y) // self.cell).astype(np.int64) * self.columns + ((x - self.origin_x) // self.cell).astype(np.int64)
+        self.cell_items = np.argsort(slot, kind="stable") if descending is None else np.lexsort((-np.asarray(descending), slot))
+        self.cell_start = np.searchsorted(slot[self.cell_items], np.arange(self.columns * self.rows + 1))
