@@ -33,7 +33,7 @@ from grondwerk.matching.simplex import NetworkSimplex, SolverError
 
 log = logging.getLogger(__name__)
 
-INITIAL_NEAREST = 20
+INITIAL_NEAREST = 30
 INITIAL_DEPOTS = 3
 MAX_ROUNDS = 60
 # In the first rounds, pricing also adds arcs whose reduced cost is below this fraction of the median
