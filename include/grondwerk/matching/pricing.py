@@ -250,8 +250,9 @@ def price_direct(net: Network, d: np.ndarray, tol: float = 0.0, per_node: int | 
             if not len(positive):
                 continue
             tx, ty = (pb.dx[targets], pb.dy[targets]) if from_supply else (pb.sx[targets], pb.sy[targets])
-            # Cells of a quarter of the median radius keep the visited area near the query's disc without
-            # making the cell loop dominate; dense clusters still get cells of a few targets.
+            # Cells of a quarter of the median radius keep the visited area close to the query's disc, and
+            # they are large enough that the loop over cells costs little. When the radii are small, the cells
+            # follow the targets' average density instead.
             density_cell = np.sqrt(max(np.ptp(tx), 1.0) * max(np.ptp(ty), 1.0) * spatial.TARGETS_PER_CELL / len(targets))
             share = d[net.n + targets] if from_supply else -d[targets]
             grid = spatial.Grid(tx, ty, cell=max(density_cell, float(np.median(positive)) / 4.0), descending=share.astype(float))
