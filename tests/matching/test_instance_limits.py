@@ -207,3 +207,52 @@ def test_cli_absurd_value_exit_2(tmp_path, capsys, key, field, value, record):
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
     assert err.startswith(f"ongeldige invoer: {path}: {record}: ")
+
+
+def _tiny_instance() -> dict:
+    return {
+        "supply": [{"id": "s1", "x": 120_000.0, "y": 440_000.0, "tonnes": 100.0, "class": "wonen", "soil_type": "zand", "period_from": 1, "period_to": 2}],
+        "demand": [{"id": "d1", "x": 121_000.0, "y": 441_000.0, "tonnes": 80.0, "accepted_classes": ["wonen"],
+                    "accepted_soil_types": ["zand"], "period_from": 1, "period_to": 3}],
+        "parameters": {"periods": 3},
+    }
+
+
+@pytest.mark.parametrize("path,value,record", [
+    (("supply", 0, "tonnes"), True, "supply[s1].tonnes"),
+    (("supply", 0, "period_from"), 1.5, "supply[s1]"),
+    (("demand", 0, "period_to"), "3", "demand[d1]"),
+    (("supply", 0, "soil_type"), "", "supply[s1].soil_type"),
+    (("supply", 0, "soil_type"), None, "supply[s1].soil_type"),
+    (("supply", 0, "id"), {"a": 1}, "supply[0].id"),
+    (("supply", 0, "id"), " ", "supply[0].id"),
+])
+def test_ambiguous_values_rejected(path, value, record):
+    instance = _tiny_instance()
+    instance[path[0]][path[1]][path[2]] = value
+    with pytest.raises(InputError) as raised:
+        load_problem(instance)
+    assert raised.value.record == record
+
+
+def test_whole_float_period_accepted():
+    instance = _tiny_instance()
+    instance["supply"][0]["period_to"] = 2.0
+    assert load_problem(instance).s_to.tolist() == [2]
+
+
+@pytest.mark.parametrize("arguments", [
+    ["--synthetic", "1000000001"],
+    ["--synthetic", "10", "--seed", "-1"],
+    ["--synthetic", "10", "--depots", "-1"],
+    ["--synthetic", "10", "--depots", "100000"],
+])
+def test_synthetic_bounds_exit_2(arguments, capsys):
+    assert main(["match", *arguments]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_bad_thread_count_exits_2(monkeypatch, capsys):
+    monkeypatch.setenv("GRONDWERK_MATCHING_THREADS", "abc")
+    assert main(["match", "--synthetic", "20"]) == 2
+    assert "GRONDWERK_MATCHING_THREADS" in capsys.readouterr().err

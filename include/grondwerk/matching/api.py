@@ -75,8 +75,7 @@ def _optimal_flows(pb: Problem, solved: dict) -> tuple[list[dict], list[dict]]:
             flows[-1]["class"] = ("achtergrondwaarde", "wonen", "industrie")[cls]
     # Stock per depot at the end of each period: the spans that keep soil there, over all heaps.
     groups = CapacityGroups(net, per_heap=False)
-    span, group = groups.cover(arcs)
-    units = np.bincount(group, weights=flow[span], minlength=groups.count)
+    units = groups.stock(arcs, flow)
     stock = [{"depot": pb.depot_ids[int(g) // (net.P + 2)], "end_of_period": int(g) % (net.P + 2), "tonnes": float(units[g]) / FLOW_SCALE}
              for g in np.flatnonzero(units > 0)]
     flows.sort(key=lambda f: (f["period"], f["kind"], f["from"], f["to"]))

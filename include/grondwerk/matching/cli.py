@@ -17,6 +17,12 @@ log = logging.getLogger(__name__)
 
 MAX_INSTANCE_BYTES = 2 * 1024**3
 
+# Synthetic instances are for trying the matcher and for benchmarks. 1,000,000 lots is ten times the largest
+# benchmark (the Dutch yearly soil volume is about 100,000 lots of this family); 1,000 depots is twenty times
+# its 50. Larger values only exhaust memory.
+MAX_SYNTHETIC_LOTS = 1_000_000
+MAX_SYNTHETIC_DEPOTS = 1_000
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -74,9 +80,15 @@ def handle_match(args: argparse.Namespace) -> int:
     if (args.instance is None) == (args.synthetic is None):
         raise InputError(msg("geef een instantiebestand of --synthetic N, niet beide of geen van beide",
                              "give an instance file or --synthetic N, not both and not neither"), record="arguments")
-    if args.synthetic is not None and args.synthetic < 2:
-        raise InputError(msg("--synthetic moet minstens 2 zijn, niet {value}", "--synthetic must be at least 2, not {value}", value=args.synthetic),
-                         record="--synthetic", value=args.synthetic)
+    if args.synthetic is not None and not 2 <= args.synthetic <= MAX_SYNTHETIC_LOTS:
+        raise InputError(msg("--synthetic moet tussen 2 en {limit} liggen, niet {value}", "--synthetic must lie between 2 and {limit}, not {value}",
+                             value=args.synthetic, limit=MAX_SYNTHETIC_LOTS), record="--synthetic", value=args.synthetic)
+    if args.synthetic is not None and not 0 <= args.depots <= MAX_SYNTHETIC_DEPOTS:
+        raise InputError(msg("--depots moet tussen 0 en {limit} liggen, niet {value}", "--depots must lie between 0 and {limit}, not {value}",
+                             value=args.depots, limit=MAX_SYNTHETIC_DEPOTS), record="--depots", value=args.depots)
+    if args.synthetic is not None and args.seed < 0:
+        raise InputError(msg("--seed moet 0 of groter zijn, niet {value}", "--seed must be 0 or more, not {value}", value=args.seed),
+                         record="--seed", value=args.seed)
     if args.out:
         _check_writable(args.out, "--out")
     if args.synthetic is not None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -105,6 +106,9 @@ def _bad(record: str, value: object, nl: str, en: str, source: str | None) -> In
 
 def _number(item: dict[str, Any], key: str, record: str, source: str | None, *, minimum: float = 0.0) -> float:
     value = item.get(key)
+    if isinstance(value, bool):
+        # float(True) is 1.0, which would turn a flag into one tonne or one euro without a word.
+        raise _bad(f"{record}.{key}", value, "'{value}' is geen getal; geef een getal op", "'{value}' is not a number; give a number", source)
     try:
         number = float(value)
     except OverflowError:
@@ -201,10 +205,11 @@ def _class_mask(values: object, record: str, source: str | None) -> int:
 
 def _window(item: dict[str, Any], record: str, periods: int, source: str | None) -> tuple[int, int]:
     start, end = item.get("period_from", 1), item.get("period_to", periods)
-    try:
-        start, end = int(start), int(end)
-    except (TypeError, ValueError):
-        raise _bad(record, f"{start}-{end}", "periode {value} is geen geheel getal", "period {value} is not an integer", source) from None
+    whole = all(isinstance(value, numbers.Integral) and not isinstance(value, bool) or (isinstance(value, float) and value.is_integer())
+                for value in (start, end))
+    if not whole:
+        raise _bad(record, f"{start}-{end}", "periode {value} is geen geheel getal", "period {value} is not an integer", source)
+    start, end = int(start), int(end)
     if not 1 <= start <= end <= periods:
         raise _bad(record, f"{start}-{end}", "periode {value} valt buiten 1.." + str(periods) + " of loopt achteruit",
                    "period {value} lies outside 1.." + str(periods) + " or runs backwards", source)
@@ -219,6 +224,9 @@ def _items(instance: dict[str, Any], key: str, source: str | None, *, required: 
     for position, item in enumerate(items):
         if not isinstance(item, dict) or "id" not in item:
             raise _bad(f"{key}[{position}]", item, "element heeft geen 'id'", "item has no 'id'", source)
+        if not isinstance(item["id"], (str, numbers.Integral)) or isinstance(item["id"], bool) or not str(item["id"]).strip():
+            raise _bad(f"{key}[{position}].id", item["id"], "id '{value}' is ongeldig; gebruik een niet-lege tekst of een geheel getal",
+                       "id '{value}' is invalid; use a non-empty text or an integer", source)
         ident = str(item["id"])
         if ident in seen:
             raise _bad(f"{key}[{position}]", ident, "id '{value}' komt twee keer voor", "id '{value}' occurs twice", source)
@@ -283,10 +291,10 @@ def load_problem(instance: dict[str, Any], source: str | None = None) -> Problem
     soil_types: list[str] = []
     soil_index: dict[str, int] = {}
 
-    def soil(value: object) -> int:
-        name = str(value).strip().lower()
+    def soil(value: object, record: str) -> int:
+        name = "" if value is None else str(value).strip().lower()
         if not name:
-            raise _bad("soil_type", value, "grondsoort ontbreekt", "soil type is missing", source)
+            raise _bad(record, value, "grondsoort ontbreekt", "soil type is missing", source)
         if name not in soil_index:
             soil_index[name] = len(soil_types)
             soil_types.append(name)
@@ -297,7 +305,7 @@ def load_problem(instance: dict[str, Any], source: str | None = None) -> Problem
         record = f"supply[{item['id']}]"
         start, end = _window(item, record, periods, source)
         s_rows.append((float(item["x"]), float(item["y"]), _tonnes(item, "tonnes", record, source),
-                       _class_index(item.get("class"), record + ".class", source), soil(item.get("soil_type", "")), start, end))
+                       _class_index(item.get("class"), record + ".class", source), soil(item.get("soil_type", ""), record + ".soil_type"), start, end))
     d_rows = []
     for item in demand:
         record = f"demand[{item['id']}]"
@@ -307,7 +315,7 @@ def load_problem(instance: dict[str, Any], source: str | None = None) -> Problem
             raise _bad(record + ".accepted_soil_types", soils, "lijst met grondsoorten ontbreekt of is leeg", "list of soil types is missing or empty", source)
         soil_mask = 0
         for name in soils:
-            soil_mask |= 1 << soil(name)
+            soil_mask |= 1 << soil(name, record + ".accepted_soil_types")
         d_rows.append((float(item["x"]), float(item["y"]), _tonnes(item, "tonnes", record, source),
                        _class_mask(item.get("accepted_classes"), record + ".accepted_classes", source), soil_mask, start, end))
     if len(soil_types) > 62:

@@ -134,16 +134,19 @@ class Network:
     def _choose_cost_scale(self) -> float:
         """Pick the largest power of ten that keeps every integer cost and the total objective inside int64."""
         pb = self.problem
-        xs = np.concatenate([pb.sx, pb.dx, pb.kx, [0.0]])
-        ys = np.concatenate([pb.sy, pb.dy, pb.ky, [0.0]])
+        # The points of the instance only: their diagonal bounds every arc's length. (An extra point at (0, 0)
+        # made the cost unit 10 times coarser than needed for a regional instance.)
+        xs = np.concatenate([pb.sx, pb.dx, pb.kx]) if self.n + self.m + self.K else np.zeros(1)
+        ys = np.concatenate([pb.sy, pb.dy, pb.ky]) if self.n + self.m + self.K else np.zeros(1)
         diagonal_km = float(np.hypot(xs.max() - xs.min(), ys.max() - ys.min())) * self.unit_km
         max_cost = pb.params["cost_per_tkm"] * diagonal_km * 2 + float(pb.k_handling.max(initial=0.0))
         max_cost += float(pb.s_unmatched_cost.max(initial=0.0)) + float(pb.d_unmet_cost.max(initial=0.0)) + 1.0
         total_units = float(self.s_units.sum() + self.d_units.sum()) + 1.0
         self.max_cost_euro = max_cost
         scale = 1e6
-        # The cost-scaling solver's time grows with log(max cost), so costs are kept below about 1e5 units.
-        # For euro costs of up to a few hundred euro per tonne that is a resolution of 0.001-0.01 euro per tonne.
+        # Costs are kept below about 1e5 units, a limit kept from the cost-scaling solver used before. For euro
+        # costs of up to a few hundred euro per tonne that is a resolution of 0.001-0.01 euro per tonne.
+        # NOTE: the network simplex would allow finer units, but the float64 dual bound is untested with them.
         while scale > 1e-3 and (max_cost * scale > 1e5 or max_cost * scale * total_units > 1e18):
             scale /= 10
         return scale

@@ -25,6 +25,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from grondwerk.errors import InputError
+from grondwerk.i18n import msg
 from grondwerk.matching import pricing
 from grondwerk.matching.network import DIRECT, DISPOSAL, FLOW_SCALE, INTAKE, OUTFLOW, PRIMARY, SLACK, SPAN, ArcSet, Network
 from grondwerk.matching.instance import Problem
@@ -107,8 +109,11 @@ class CapacityGroups:
 
     def stock(self, arcs: ArcSet, flow: np.ndarray) -> np.ndarray:
         """Return the stock of every group in flow units."""
-        arc, group = self.cover(arcs)
-        return np.bincount(group, weights=flow[arc], minlength=self.count)
+        # Only spans with flow add stock. Covering every span would list spans x periods pairs, which runs
+        # to hundreds of millions with a long horizon and dwell time.
+        used = np.flatnonzero((arcs.kind == SPAN) & (flow > 0))
+        arc, group = self.cover(_select(arcs, used))
+        return np.bincount(group, weights=flow[used][arc], minlength=self.count)
 
 
 def _quiet_highs(highspy):
@@ -191,6 +196,7 @@ def solve_problem(problem: Problem) -> dict:
     problem through one solve with capacity rows.
     """
     started = time.perf_counter()
+    workers = threads()
     masks = soil_components(problem)
     whole = Network(problem)
     if len(masks) <= 1:
@@ -204,7 +210,7 @@ def solve_problem(problem: Problem) -> dict:
     # A heap belongs to one part, so per-heap limits can be met part by part. A shared limit spans parts:
     # a part's own LP would be wasted when the merged stock overflows anyway.
     allow_lp = groups.per_heap
-    workers = min(threads(), len(parts)) if len(parts[0].supply) >= PARALLEL_MIN_LOTS else 1
+    workers = min(workers, len(parts)) if len(parts[0].supply) >= PARALLEL_MIN_LOTS else 1
     if workers > 1:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="matching-part") as pool:
             solved = list(pool.map(lambda part: _solve_single(part.problem, whole.cost_scale, allow_lp), parts))
@@ -223,7 +229,11 @@ def threads() -> int:
     """Return the number of threads for the parts: ``GRONDWERK_MATCHING_THREADS``, else the usable cores."""
     configured = os.environ.get("GRONDWERK_MATCHING_THREADS")
     if configured:
-        return max(1, int(configured))
+        if not configured.strip().isdigit() or int(configured) < 1:
+            raise InputError(msg("GRONDWERK_MATCHING_THREADS is '{value}'; geef een geheel getal van minstens 1",
+                                 "GRONDWERK_MATCHING_THREADS is '{value}'; give an integer of at least 1", value=configured),
+                             record="GRONDWERK_MATCHING_THREADS", value=configured)
+        return int(configured)
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
