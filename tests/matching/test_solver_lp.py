@@ -247,6 +247,7 @@ def test_shared_capacity_across_soil_parts_matches_lp(caplog):
     with caplog.at_level("INFO", logger="grondwerk.matching.solver"):
         result = solve(instance)
     assert any("whole problem" in record.getMessage() for record in caplog.records)
+    assert not any("did not take" in record.getMessage() for record in caplog.records), "HiGHS rejected the simplex basis"
     assert result["solver"]["method"] == "highs-lp-shared-capacity"
     assert result["totals"]["cost"] == pytest.approx(path_lp_optimum(instance), abs=result["solver"]["cost_unit_euro_per_tonne"] * 1e5 + 1e-6)
     for row in result["depot_stock"]:

@@ -31,7 +31,7 @@ from grondwerk.matching import pricing
 from grondwerk.matching.network import DIRECT, DISPOSAL, FLOW_SCALE, INTAKE, OUTFLOW, PRIMARY, SLACK, SPAN, ArcSet, Network
 from grondwerk.matching.instance import Problem
 from grondwerk.matching.decompose import Part, soil_components
-from grondwerk.matching.simplex import NetworkSimplex, SolverError
+from grondwerk.matching.simplex import TREE, UPPER, NetworkSimplex, SolverError
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,10 @@ ANTICIPATE_PER_NODE = 5
 # 10k instance (largest part 4,523 lots) a second thread saved no measurable time but raised the peak
 # memory by about 30 MB, from 273 to 302 MB (bench/matching_bench.py, 2 cores).
 PARALLEL_MIN_LOTS = 10_000
+# In the LP phase a round adds at most this many priced-out arcs per lot and per demand (the most negative).
+# Any violated column lets column generation progress, and HiGHS slows down with every column: with many equal
+# costs, adding all of them gave one LP of 560,000 columns that took 112 s at 2,000 lots.
+LP_ADD_PER_NODE = 10
 
 
 def _anticipation_margin(net: Network) -> float:
@@ -63,19 +67,26 @@ def _anticipation_margin(net: Network) -> float:
     return float(ANTICIPATE_FRACTION * np.median(penalty) * net.cost_scale)
 
 
-def _split_candidates(net: Network, new: ArcSet, potentials: np.ndarray, tol: float) -> tuple[int, ArcSet]:
+def _split_candidates(net: Network, new: ArcSet, potentials: np.ndarray, tol: float, per_node: int | None = None) -> tuple[int, ArcSet]:
     """Return the number of arcs in ``new`` that price out and the arcs to add.
 
-    Arcs that price out (reduced cost below ``-tol``) are all added. Of the others, each lot and each
-    demand keeps its ANTICIPATE_PER_NODE arcs with the lowest reduced cost. Candidates are direct,
-    intake and outflow arcs, never spans, so no capacity dual enters their reduced cost.
+    Arcs that price out (reduced cost below ``-tol``) are all added, or with ``per_node`` only the
+    ``per_node`` most negative per lot and per demand. Of the others, each lot and each demand keeps its
+    ANTICIPATE_PER_NODE arcs with the lowest reduced cost. Candidates are direct, intake and outflow
+    arcs, never spans, so no capacity dual enters their reduced cost.
     """
     d = np.asarray(potentials)
     rc = net.int_cost(new.cost) + d[new.tail] - d[new.head]
     negative = rc < -tol
-    keep = negative.copy()
     lot = np.where(np.isin(new.kind, (DIRECT, INTAKE)), new.i, -1)
     demand = np.where(np.isin(new.kind, (DIRECT, OUTFLOW)), new.j, -1)
+    if per_node is None:
+        keep = negative.copy()
+    else:
+        keep = np.zeros(len(new), dtype=bool)
+        for owner in (lot, demand):
+            candidate = np.flatnonzero(negative & (owner >= 0))
+            keep[candidate[pricing.lowest_per_group(owner[candidate], rc[candidate], per_node)]] = True
     for owner in (lot, demand):
         candidate = np.flatnonzero(~negative & (owner >= 0))
         keep[candidate[pricing.lowest_per_group(owner[candidate], rc[candidate], ANTICIPATE_PER_NODE)]] = True
@@ -170,6 +181,31 @@ class CapacityLP:
         index[starts[arc] + 2 + rank] = self.net.num_nodes + group
         value[starts[arc] + 2 + rank] = 1.0
         self.highs.addCols(count, cost_int.astype(float), np.zeros(count), arcs.cap.astype(float), len(index), starts, index, value)
+
+    def start_from_tree(self, state: np.ndarray, artificial_nodes: np.ndarray) -> None:
+        """Give HiGHS the network simplex's optimal tree as its first basis.
+
+        ``state`` is the simplex state of each column. Tree arcs are basic. Where the tree hangs a node
+        from the root by an artificial arc, that node's row is basic instead. The tree's root stands for both
+        the primary and the disposal node, so the slack arc between them and the primary row are basic. The
+        capacity rows are basic too. The basis is then dual feasible, and the dual simplex only has to
+        repair the capacity rows that the flow overfills.
+        """
+        import highspy
+
+        status = highspy.HighsBasisStatus
+        basis = highspy.HighsBasis()
+        columns = np.where(state == TREE, 1, np.where(state == UPPER, 2, 0))
+        as_status = (status.kLower, status.kBasic, status.kUpper)
+        basis.col_status = [as_status[value] for value in columns.tolist()]
+        rows = np.zeros(self.net.num_nodes + self.num_cap_rows, dtype=np.int64)
+        rows[artificial_nodes] = 1
+        rows[self.net.primary] = 1
+        rows[self.net.num_nodes :] = 1
+        basis.row_status = [as_status[value] for value in rows.tolist()]
+        basis.valid = True
+        if self.highs.setBasis(basis) != highspy.HighsStatus.kOk:
+            log.warning("HiGHS did not take the network simplex basis; the LP starts cold")
 
     def solve(self) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
         """Return flow, objective, node potentials and capacity-row duals (one per group, <= 0), all float."""
@@ -305,6 +341,27 @@ def _simplex_solution(net: Network, simplex: NetworkSimplex, arcs: ArcSet) -> tu
     return flow, simplex.objective(), potentials
 
 
+def _simplex_status(net: Network, simplex: NetworkSimplex, arcs: ArcSet) -> np.ndarray:
+    """Return the simplex state (TREE, LOWER or UPPER) of every arc in ``arcs``; the slack arc counts as TREE."""
+    state = np.empty(len(arcs), dtype=np.int64)
+    rooted = np.isin(arcs.kind, ROOT_KINDS)
+    state[~rooted] = simplex.state[simplex.num_nodes : simplex.num_arcs]
+    root_state = simplex.state[: simplex.num_nodes]
+    disposal = np.flatnonzero(arcs.kind == DISPOSAL)
+    primary = np.flatnonzero(arcs.kind == PRIMARY)
+    state[disposal] = root_state[arcs.i[disposal]]
+    state[primary] = root_state[net.n + arcs.j[primary]]
+    state[arcs.kind == SLACK] = TREE
+    return state
+
+
+def _artificial_nodes(net: Network, simplex: NetworkSimplex) -> np.ndarray:
+    """Return the nodes that hang from the root by an artificial arc, other than the primary and disposal nodes."""
+    artificial = (simplex.state[: simplex.num_nodes] == TREE) & (simplex.cost[: simplex.num_nodes] == simplex.artificial_cost)
+    artificial[[net.primary, net.disposal]] = False
+    return np.flatnonzero(artificial)
+
+
 def _solve_single(problem: Problem, cost_scale: float, allow_lp: bool = True) -> dict:
     """Solve one part by column generation: network simplex rounds, then HiGHS if a depot capacity binds.
 
@@ -336,14 +393,18 @@ def _solve_single(problem: Problem, cost_scale: float, allow_lp: bool = True) ->
                 log.info("Depot capacity exceeded in %s %s; switching to the LP with capacity rows",
                          int(over.sum()), "heap-periods" if groups.per_heap else "depot-periods")
                 use_lp = True
-                # The LP starts from the arcs that carry flow or nearly price in, and pricing brings back the
-                # others it needs. On the synthetic 10k instance with shared capacity the first LP solve took
-                # 62 s instead of 100 s with every arc of the sparse graph.
-                arcs = _select(arcs, _lp_start_columns(net, arcs, flow, potentials))
+                # The LP starts from the tree, the arcs that carry flow and the cheapest few per lot and
+                # demand, and pricing brings back the others it needs. On the synthetic 10k instance with
+                # shared capacity the first LP solve took 1.3 s this way, against 62 s from this column set
+                # without the tree as basis and 100 s from every arc of the sparse graph.
+                status = _simplex_status(net, simplex, arcs)
+                start = _lp_start_columns(net, arcs, flow, potentials, status == TREE)
+                arcs, status = _select(arcs, start), status[start]
                 cost_int = net.int_cost(arcs.cost)
         if use_lp:
             if lp is None:
                 lp = CapacityLP(net, groups, arcs, cost_int, supplies)
+                lp.start_from_tree(status, _artificial_nodes(net, simplex))
             flow, objective, potentials, capacity_duals = lp.solve()
             log.info("Round %s: LP solved, %.1f s since start", round_number, time.perf_counter() - started)
 
@@ -353,7 +414,7 @@ def _solve_single(problem: Problem, cost_scale: float, allow_lp: bool = True) ->
         new = _price_full_graph(net, potentials, tol - margin, arcs)
         priced_out = 0
         if new is not None:
-            priced_out, new = _split_candidates(net, new, potentials, tol)
+            priced_out, new = _split_candidates(net, new, potentials, tol, LP_ADD_PER_NODE if use_lp else None)
         added = len(new) if priced_out else 0
         bound = _dual_bound(net, groups, arcs, cost_int, supplies, potentials, new, capacity_duals if use_lp else None)
         gap = max(0.0, (objective - bound) / max(abs(objective), 1.0))
@@ -442,9 +503,9 @@ def _drop_known(new: ArcSet, arcs: ArcSet) -> ArcSet | None:
     return ArcSet(*(getattr(new, name)[index] for name in ArcSet.__dataclass_fields__))
 
 
-def _lp_start_columns(net: Network, arcs: ArcSet, flow: np.ndarray, potentials: np.ndarray) -> np.ndarray:
-    """Return a mask of the arcs the LP starts with: fixed arcs, arcs with flow, and per lot and demand the cheapest few by reduced cost."""
-    keep = (arcs.key < 0) | (flow > 0)
+def _lp_start_columns(net: Network, arcs: ArcSet, flow: np.ndarray, potentials: np.ndarray, tree: np.ndarray) -> np.ndarray:
+    """Return a mask of the arcs the LP starts with: fixed arcs, tree arcs, arcs with flow, and per lot and demand the cheapest few by reduced cost."""
+    keep = (arcs.key < 0) | (flow > 0) | tree
     rc = net.int_cost(arcs.cost) + potentials[arcs.tail] - potentials[arcs.head]
     lot = np.where(np.isin(arcs.kind, (DIRECT, INTAKE)), arcs.i, -1)
     demand = np.where(np.isin(arcs.kind, (DIRECT, OUTFLOW)), arcs.j, -1)
