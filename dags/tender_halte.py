@@ -163,7 +163,9 @@ def tender_halte():
                 "variables": Param("{}", type="string", title="Variabelen (JSON)", description='Bijvoorbeeld {"boete_per_dag": 2500}.'),
             },
             assigned_users=_soil_team(),
-            retries=0,
+            # A worker that dies while this task resumes after the answer fails it. A retry asks the soil
+            # team again instead of failing the whole run.
+            retries=2,
         )
         rendered >> review
 
@@ -211,7 +213,7 @@ def tender_halte():
         options=MATCH_OPTIONS,
         params={"comment": Param("", type="string", title="Toelichting")},
         assigned_users=_soil_team(),
-        retries=0,
+        retries=2,  # as for the review: a lost worker leads to a new request, not a failed run
     )
 
     @task(task_id="submit_meldingen")
