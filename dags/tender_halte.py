@@ -163,8 +163,8 @@ def tender_halte():
                 "variables": Param("{}", type="string", title="Variabelen (JSON)", description='Bijvoorbeeld {"boete_per_dag": 2500}.'),
             },
             assigned_users=_soil_team(),
-            # A worker that dies while this task resumes after the answer fails it. A retry asks the soil
-            # team again instead of failing the whole run.
+            # A worker that dies while this task resumes after the response fails it. A retry creates a new
+            # request for the soil team instead of failing the whole run.
             retries=2,
         )
         rendered >> review

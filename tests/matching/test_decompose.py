@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from grondwerk.matching import solve
+from grondwerk.matching import solve, solver
 from grondwerk.matching.decompose import soil_components
 from grondwerk.matching.instance import load_problem
 from grondwerk.matching.synthetic import generate
@@ -26,12 +26,15 @@ def test_demand_accepting_two_soils_joins_them():
 def test_threads_do_not_change_the_optimum(seed, monkeypatch):
     instance = generate(400, seed=seed, n_depots=5)
     monkeypatch.setenv("GRONDWERK_MATCHING_THREADS", "1")
-    one = solve(instance)
+    single_thread = solve(instance)
     monkeypatch.setenv("GRONDWERK_MATCHING_THREADS", "2")
-    two = solve(instance)
-    assert one["totals"]["cost"] == pytest.approx(two["totals"]["cost"], rel=1e-12)
-    assert one["totals"]["gap"] == two["totals"]["gap"] == 0.0
-    assert len(one["solver"]["parts"]) == len({lot["soil_type"] for lot in instance["supply"]})
+    # Small instances stay on one thread, so lower the threshold to make the parts really run side by side.
+    monkeypatch.setattr(solver, "PARALLEL_MIN_LOTS", 0)
+    two_threads = solve(instance)
+    assert single_thread["totals"]["cost"] == pytest.approx(two_threads["totals"]["cost"], rel=1e-12)
+    assert single_thread["totals"]["gap"] == 0.0
+    assert two_threads["totals"]["gap"] == 0.0
+    assert len(single_thread["solver"]["parts"]) == len({lot["soil_type"] for lot in instance["supply"]})
 
 
 def test_parts_report_their_soil_types():

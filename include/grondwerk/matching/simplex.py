@@ -7,7 +7,7 @@ basis from where the previous round ended.
 
 The algorithm is the primal network simplex with block-search pricing: the
 entering arc is the most violating one in the first block of arcs that has
-any. A root joins every node, and the initial tree holds one root arc per
+any. A root joins every node, and the initial tree consists of one root arc per
 node. The tree stays strongly feasible, and the leaving arc is the last
 blocking arc of the cycle, which prevents cycling on degenerate pivots.
 
@@ -63,8 +63,8 @@ def _pivot_loop(tail, head, cap, cost, flow, state, num_arcs, first_real,
                 stack, cursor, max_pivots, block):
     """Pivot until no arc prices out; return (status, pivots).
 
-    ``cursor[0]`` keeps the block search position and ``cursor[1]`` the pivots of earlier calls, which make
-    the marks of the join search unique across calls.
+    ``cursor[0]`` stores the block search position. ``cursor[1]`` counts the pivots of earlier calls, so the
+    marks of the join search stay unique across calls.
     """
     search = num_arcs - first_real
     if search <= 0:
