@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.spatial import cKDTree
 
-from grondwerk.matching.spatial import nearest
+from grondwerk.matching.spatial import hilbert_order, nearest
 
 
 def clustered(rng, count):
@@ -46,3 +46,27 @@ def test_no_targets():
     distance, index = nearest([1.0, 2.0], [0.0, 0.0], [], [], 3)
     assert (index == -1).all()
     assert np.isinf(distance).all()
+
+
+@pytest.mark.parametrize("bits", [1, 3, 6])
+def test_hilbert_order_full_grid(bits):
+    side = 1 << bits
+    columns, rows = np.meshgrid(np.arange(side), np.arange(side))
+    # Scaled and shifted like RD coordinates, in a shuffled input order.
+    rng = np.random.default_rng(bits)
+    shuffle = rng.permutation(side * side)
+    x = 50_000 + 250.0 * columns.ravel()[shuffle]
+    y = 400_000 + 250.0 * rows.ravel()[shuffle]
+    order = hilbert_order(x, y, bits=bits)
+    assert sorted(order.tolist()) == list(range(side * side))
+    steps = np.hypot(np.diff(x[order]), np.diff(y[order]))
+    assert np.allclose(steps, 250.0), "consecutive points on the curve must be grid neighbours"
+
+
+def test_hilbert_order_degenerate_inputs():
+    assert hilbert_order(np.zeros(0), np.zeros(0)).tolist() == []
+    assert hilbert_order(np.array([5.0]), np.array([7.0])).tolist() == [0]
+    # All points on one vertical line: the order runs along the line.
+    y = np.array([30.0, 10.0, 20.0, 0.0])
+    order = hilbert_order(np.full(4, 100.0), y)
+    assert np.all(np.diff(y[order]) > 0) or np.all(np.diff(y[order]) < 0)

@@ -235,11 +235,13 @@ def solve_problem(problem: Problem) -> dict:
     workers = threads()
     masks = soil_components(problem)
     whole = Network(problem)
-    if len(masks) <= 1:
+    if not masks:
         result = _solve_single(problem, whole.cost_scale)
-        parts = [_part_summary(problem, masks[0] if masks else 0, problem.s_tonnes.size, problem.d_tonnes.size, result)]
-        return result | {"parts": parts, "seconds": time.perf_counter() - started}
+        return result | {"parts": [_part_summary(problem, 0, problem.s_tonnes.size, problem.d_tonnes.size, result)],
+                         "seconds": time.perf_counter() - started}
     parts = [Part(problem, mask) for mask in masks]
+    if len(parts) == 1:
+        return _merge(whole, parts, [_solve_single(parts[0].problem, whole.cost_scale)]) | {"seconds": time.perf_counter() - started}
     log.info("Matching in %s soil-type parts: %s", len(parts),
              ", ".join(f"{len(part.supply)} lots / {len(part.demand)} demands" for part in parts))
     groups = CapacityGroups(whole, per_heap=problem.params.get("depot_capacity", "shared") == "per_heap")
@@ -255,9 +257,8 @@ def solve_problem(problem: Problem) -> dict:
     merged = _merge(whole, parts, solved)
     if not groups.per_heap and (groups.stock(merged["arcs"], merged["flow"]) > groups.capacity).any():
         log.info("The parts together overfill a depot's shared capacity; solving the whole problem at once")
-        result = _solve_single(problem, whole.cost_scale)
-        parts = [_part_summary(problem, sum(masks), problem.s_tonnes.size, problem.d_tonnes.size, result)]
-        return result | {"parts": parts, "seconds": time.perf_counter() - started}
+        together = Part(problem, sum(masks))
+        merged = _merge(whole, [together], [_solve_single(together.problem, whole.cost_scale)])
     return merged | {"seconds": time.perf_counter() - started}
 
 
