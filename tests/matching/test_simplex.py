@@ -46,6 +46,34 @@ def assert_optimal_flow(simplex: NetworkSimplex, supplies, tail, head, cap, cost
     reduced = cost + simplex.potentials[tail] - simplex.potentials[head]
     assert ((reduced >= 0) | (flow == cap)).all(), "an arc with room left has a negative reduced cost"
     assert ((reduced <= 0) | (flow == 0)).all(), "an arc with flow has a positive reduced cost"
+    assert_tree_lists(simplex)
+
+
+def assert_tree_lists(simplex: NetworkSimplex):
+    """Check the preorder lists against the parent pointers: one cycle from the root, each subtree one run."""
+    root = simplex.root
+    thread, rev_thread, last, parent = simplex.thread, simplex.rev_thread, simplex.last, simplex.parent
+    order = [root]
+    while thread[order[-1]] != root:
+        order.append(int(thread[order[-1]]))
+        assert len(order) <= root + 1, "the thread does not return to the root"
+    assert sorted(order) == list(range(root + 1)), "the thread misses nodes or visits one twice"
+    assert all(rev_thread[thread[u]] == u for u in order)
+    position = {u: k for k, u in enumerate(order)}
+    for u in order:
+        run = order[position[u] : position[int(last[u])] + 1]
+        descendants = set()
+        for v in order:
+            w = v
+            while w != -1 and w != u:
+                w = int(parent[w])
+            if w == u:
+                descendants.add(v)
+        assert set(run) == descendants, f"the run from node {u} to last[{u}] is not its subtree"
+    for u in range(root):
+        arc = simplex.pred[u]
+        assert simplex.state[arc] == 0, "a tree node hangs from an arc outside the tree"
+        assert {int(simplex.tail[arc]), int(simplex.head[arc])} == {u, int(parent[u])}
 
 
 @pytest.mark.parametrize("seed", range(150))

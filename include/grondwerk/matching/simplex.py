@@ -11,8 +11,10 @@ any. A root joins every node, and the initial tree consists of one root arc per
 node. The tree stays strongly feasible, and the leaving arc is the last
 blocking arc of the cycle, which prevents cycling on degenerate pivots.
 
-The tree is stored as parent pointers and child lists. After each pivot, one
-walk over the moved subtree updates its potentials.
+The tree is stored as parent pointers and a preorder list (``thread``, with
+``rev_thread`` and ``last``, the last node of each subtree), so every subtree
+is one run of the list. A pivot splices the moved subtree's run into its new
+place, re-rooted, and one pass along the run updates its potentials.
 
 Costs and capacities are integers (int64). Reduced costs are
 ``cost + pi[tail] - pi[head]``; at an optimum they are 0 on tree arcs, >= 0 on
@@ -36,31 +38,32 @@ BLOCK_FACTOR = 0.5
 
 
 @njit(cache=True, nogil=True)
-def _unlink(node, parent, first_child, next_sibling, previous_sibling):
-    before = previous_sibling[node]
-    after = next_sibling[node]
-    if before >= 0:
-        next_sibling[before] = after
-    else:
-        first_child[parent] = after
-    if after >= 0:
-        previous_sibling[after] = before
+def _thread_lists(order, parent, thread, rev_thread, last):
+    """Set the preorder lists of the tree from ``order``, a preorder of all nodes with the root first.
 
-
-@njit(cache=True, nogil=True)
-def _link(node, parent, first_child, next_sibling, previous_sibling):
-    head = first_child[parent]
-    next_sibling[node] = head
-    previous_sibling[node] = -1
-    if head >= 0:
-        previous_sibling[head] = node
-    first_child[parent] = node
+    ``thread[u]`` is the node after u in preorder (the last node leads back to the root), ``rev_thread``
+    the node before, and ``last[u]`` the last node of u's subtree, so the subtree is the run of the
+    thread from u to ``last[u]``.
+    """
+    count = len(order)
+    size = np.ones(count, dtype=np.int64)
+    position = np.empty(count, dtype=np.int64)
+    for k in range(count):
+        position[order[k]] = k
+    for k in range(count - 1, 0, -1):
+        size[parent[order[k]]] += size[order[k]]
+    for k in range(count):
+        u = order[k]
+        following = order[(k + 1) % count]
+        thread[u] = following
+        rev_thread[following] = u
+        last[u] = order[k + size[u] - 1]
 
 
 @njit(cache=True, nogil=True)
 def _pivot_loop(tail, head, cap, cost, flow, state, num_arcs, first_real,
-                pi, parent, pred, up, mark, first_child, next_sibling, previous_sibling,
-                stack, cursor, max_pivots, block):
+                pi, parent, pred, up, mark, thread, rev_thread, last,
+                cursor, max_pivots, block):
     """Pivot until no arc prices out; return (status, pivots).
 
     ``cursor[0]`` stores the block search position. ``cursor[1]`` counts the pivots of earlier calls, so the
@@ -191,7 +194,47 @@ def _pivot_loop(tail, head, cap, cost, flow, state, num_arcs, first_real,
         reduced = cost[entering] + pi[tail[entering]] - pi[head[entering]]
         sigma = -reduced if u_in == tail[entering] else reduced
 
-        # Re-hang the subtree cut off at leaving_node from v_in: reverse the path u_in .. leaving_node.
+        # The subtree of leaving_node moves: it is re-rooted at u_in and hangs from v_in. In the preorder
+        # list it is one run, from leaving_node to last[leaving_node]. First take that run out.
+        u_out = leaving_node
+        run_last = last[u_out]
+        before = rev_thread[u_out]
+        after = thread[run_last]
+        thread[before] = after
+        rev_thread[after] = before
+        thread[run_last] = -1
+        rev_thread[u_out] = -1
+        # Ancestors whose subtree ended with the run now end just before it.
+        a = parent[u_out]
+        while a >= 0 and last[a] == run_last:
+            last[a] = before
+            a = parent[a]
+
+        # Re-root the run at u_in. Along the stem u_in = s0, s1, ..., u_out (old parents), the new preorder
+        # is the subtree of s0, then s1 with what remains of its subtree, then s2 likewise, and so on. Each
+        # piece is still one run of the detached list when its turn comes. It ends at the old last[s_k].
+        # If the previous stem node's subtree ended there too, the piece ends just before that subtree.
+        s_k = u_in
+        piece_last = last[u_in]
+        chain_last = -1
+        while True:
+            b_k = rev_thread[s_k]
+            e_k = thread[piece_last]
+            if b_k >= 0:
+                thread[b_k] = e_k
+            if e_k >= 0:
+                rev_thread[e_k] = b_k
+            if chain_last >= 0:
+                thread[chain_last] = s_k
+                rev_thread[s_k] = chain_last
+            chain_last = piece_last
+            if s_k == u_out:
+                break
+            s_next = parent[s_k]
+            piece_last = b_k if last[s_next] == last[s_k] else last[s_next]
+            s_k = s_next
+
+        # Reverse the stem's parent links: every stem node's subtree now ends where the whole run ends.
         new_parent = v_in
         new_pred = entering
         new_up = 1 if tail[entering] == u_in else -1
@@ -200,30 +243,38 @@ def _pivot_loop(tail, head, cap, cost, flow, state, num_arcs, first_real,
             old_parent = parent[u]
             old_pred = pred[u]
             old_up = up[u]
-            _unlink(u, old_parent, first_child, next_sibling, previous_sibling)
             parent[u] = new_parent
             pred[u] = new_pred
             up[u] = new_up
-            _link(u, new_parent, first_child, next_sibling, previous_sibling)
-            if u == leaving_node:
+            last[u] = chain_last
+            if u == u_out:
                 break
             new_parent = u
             new_pred = old_pred
             new_up = -old_up
             u = old_parent
 
-        # Shift the potentials of the moved subtree so the entering arc's reduced cost is 0.
-        top = 0
-        stack[0] = u_in
-        while top >= 0:
-            x = stack[top]
-            top -= 1
+        # Insert the run right after v_in, as its first child. Ancestors whose subtree ended at v_in now end
+        # with the run.
+        following = thread[v_in]
+        thread[v_in] = u_in
+        rev_thread[u_in] = v_in
+        thread[chain_last] = following
+        rev_thread[following] = chain_last
+        a = v_in
+        while a >= 0 and last[a] == v_in:
+            last[a] = chain_last
+            a = parent[a]
+
+        # Shift the potentials of the moved subtree so the entering arc's reduced cost is 0, in one pass
+        # along the thread. A walk over child lists took 10 ns per node against 3.5 ns on the zand part of
+        # the synthetic 100k instance, because it follows two links per node and branches on the children.
+        x = u_in
+        while True:
             pi[x] += sigma
-            child = first_child[x]
-            while child >= 0:
-                top += 1
-                stack[top] = child
-                child = next_sibling[child]
+            if x == chain_last:
+                break
+            x = thread[x]
     cursor[0] = next_arc
     cursor[1] += pivots
     return PIVOT_LIMIT, pivots
@@ -262,7 +313,6 @@ class NetworkSimplex:
             root_cost = np.where(supplies < 0, self.artificial_cost, 0)
         root_cost = np.where(supplies == 0, self.artificial_cost, np.asarray(root_cost, dtype=np.int64))
         self._initial_tree(supplies, root_cost)
-        self.stack = np.zeros(n + 1, dtype=np.int32)
         self.cursor = np.zeros(2, dtype=np.int64)
         self.pivots = 0
 
@@ -299,14 +349,11 @@ class NetworkSimplex:
         self.up = np.zeros(n + 1, dtype=np.int8)
         self.up[:n] = np.where(out, 1, -1)
         self.mark = np.full(n + 1, -1, dtype=np.int64)
-        # Children of the root as one sibling list 0 <-> 1 <-> ... <-> n-1.
-        self.first_child = np.full(n + 1, -1, dtype=np.int32)
-        self.next_sibling = np.full(n + 1, -1, dtype=np.int32)
-        self.previous_sibling = np.full(n + 1, -1, dtype=np.int32)
-        if n:
-            self.first_child[self.root] = 0
-            self.next_sibling[: n - 1] = nodes[1:]
-            self.previous_sibling[1:n] = nodes[:-1]
+        # The star in preorder: the root, then every node as a leaf.
+        self.thread = np.zeros(n + 1, dtype=np.int32)
+        self.rev_thread = np.zeros(n + 1, dtype=np.int32)
+        self.last = np.zeros(n + 1, dtype=np.int32)
+        _thread_lists(np.concatenate([[self.root], nodes]).astype(np.int64), self.parent, self.thread, self.rev_thread, self.last)
 
     def add_arcs(self, tail, head, cap, cost) -> np.ndarray:
         """Append arcs with zero flow; return their indices among the real arcs (0 = the first arc added)."""
@@ -342,8 +389,8 @@ class NetworkSimplex:
         """Pivot to an optimal basis of the arcs added so far; return the number of pivots this call took."""
         status, pivots = _pivot_loop(
             self.tail, self.head, self.cap, self.cost, self.flow, self.state, self.num_arcs, 0,
-            self.pi, self.parent, self.pred, self.up, self.mark, self.first_child, self.next_sibling,
-            self.previous_sibling, self.stack, self.cursor, max_pivots,
+            self.pi, self.parent, self.pred, self.up, self.mark, self.thread, self.rev_thread, self.last,
+            self.cursor, max_pivots,
             max(MIN_BLOCK, int(BLOCK_FACTOR * np.sqrt(self.num_arcs))),
         )
         self.pivots += pivots
