@@ -4,12 +4,16 @@ A path the user cannot write to is invalid input, not an internal error.
 ``reject_unwritable`` turns the ``OSError`` into an ``InputError`` that names
 the path, the cause in the user's language and the option to change. The
 command then exits with status 2 and one line instead of a traceback.
+``check_writable`` and ``check_writable_folder`` raise that error before a
+command does its work, so that a long run is not lost at the end.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
-from collections.abc import Iterator
+import os
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -51,3 +55,47 @@ def reject_unwritable(path: str | Path, option: str) -> Iterator[None]:
             ),
             record=option, value=str(failed),
         ) from None
+
+
+def check_writable(path: str | Path, option: str) -> None:
+    """Raise ``InputError`` now when the file ``path`` cannot be written.
+
+    Opening for appending leaves an existing file unchanged. A file that the
+    check itself created is removed again, so a run that fails later leaves
+    no empty result behind.
+    """
+    path = Path(path)
+    existed = os.path.lexists(path)
+    with reject_unwritable(path, option):
+        with open(path, "a", encoding="utf-8"):
+            pass
+    if not existed:
+        path.unlink(missing_ok=True)
+
+
+def check_writable_folder(folder: str | Path, names: Iterable[str], option: str) -> None:
+    """Raise ``InputError`` now when ``folder`` cannot be created or one of the files ``names`` in it cannot be written.
+
+    Each file is checked with ``check_writable``. Folders that the check
+    created are removed again, so a run that fails later leaves no empty
+    folder behind.
+    """
+    folder = Path(folder)
+    # The folder and its missing parents, deepest first: the ones that mkdir would create.
+    missing = []
+    for candidate in (folder, *folder.parents):
+        if os.path.lexists(candidate):
+            break
+        missing.append(candidate)
+    try:
+        with reject_unwritable(folder, option):
+            folder.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            check_writable(folder / name, option)
+    finally:
+        for created in missing:
+            # os.path.isdir returns False, instead of raising, for a name the system rejects as too long.
+            if os.path.isdir(created):
+                # A folder that another process has filled meanwhile stays.
+                with contextlib.suppress(OSError):
+                    created.rmdir()

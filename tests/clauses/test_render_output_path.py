@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from grondwerk.cli import main
@@ -60,3 +62,67 @@ def test_out_folder_without_suffix_is_created(demo_dir, tmp_path, capsys):
 
     assert main(["clauses", "render", str(demo_dir / "tender.yaml"), "--out", str(out)]) == 0
     assert (out / "clauses.docx").is_file()
+
+
+def test_out_name_too_long_exits_2(demo_dir, tmp_path, capsys):
+    out = tmp_path / ("a" * 300 + ".docx")
+
+    status = main(["clauses", "render", str(demo_dir / "tender.yaml"), "--out", str(out)])
+
+    err = capsys.readouterr().err.strip()
+    assert status == 2
+    assert len(err.splitlines()) == 1
+    assert f"--out: kan niet schrijven naar {out}: de naam is te lang" in err
+
+
+def test_unwritable_out_checked_before_render(demo_dir, tmp_path, capsys, monkeypatch):
+    import grondwerk.clauses.render
+
+    def fail_render(*args, **kwargs):
+        raise AssertionError("render_clauses ran although --out cannot be written")
+
+    monkeypatch.setattr(grondwerk.clauses.render, "render_clauses", fail_render)
+    out = tmp_path / "bestek"
+    (out / "clauses.html").mkdir(parents=True)
+
+    status = main(["clauses", "render", str(demo_dir / "tender.yaml"), "--out", str(out)])
+
+    assert status == 2
+    assert f"kan niet schrijven naar {out / 'clauses.html'}: dit is een map, geen bestand" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores folder permissions")
+def test_out_in_folder_without_access_exits_2(demo_dir, tmp_path, capsys):
+    parent = tmp_path / "geen-toegang"
+    parent.mkdir()
+    parent.chmod(0o400)
+    out = parent / "bestek.docx"
+    try:
+        status = main(["clauses", "render", str(demo_dir / "tender.yaml"), "--out", str(out)])
+    finally:
+        parent.chmod(0o700)
+
+    assert status == 2
+    assert f"kan niet schrijven naar {out}: geen schrijfrechten" in capsys.readouterr().err
+
+
+def test_out_check_leaves_no_folder(demo_dir, tmp_path, capsys):
+    out = tmp_path / "nieuw" / "bestek"
+
+    status = main(["clauses", "render", str(demo_dir / "tender.yaml"), "--out", str(out), "--partijen", str(tmp_path / "geen.json")])
+
+    assert status == 2
+    assert "geen.json" in capsys.readouterr().err
+    assert not (tmp_path / "nieuw").exists()
+
+
+def test_out_check_keeps_existing_files(demo_dir, tmp_path, capsys):
+    out = tmp_path / "bestek"
+    out.mkdir()
+    (out / "clauses.html").write_text("earlier clauses\n", encoding="utf-8")
+
+    status = main(["clauses", "render", str(demo_dir / "tender.yaml"), "--out", str(out), "--partijen", str(tmp_path / "geen.json")])
+
+    assert status == 2
+    assert sorted(path.name for path in out.iterdir()) == ["clauses.html"]
+    assert (out / "clauses.html").read_text(encoding="utf-8") == "earlier clauses\n"

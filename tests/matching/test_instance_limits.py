@@ -9,7 +9,7 @@ import pytest
 
 from grondwerk.cli import main
 from grondwerk.errors import InputError
-from grondwerk.matching.instance import instance_limits, load_problem, max_tonnes
+from grondwerk.matching.instance import default_parameters, instance_limits, load_problem, max_tonnes
 from grondwerk.matching.synthetic import generate
 from grondwerk.tender import MAX_VOLUME_M3, RD_BOUNDS
 
@@ -256,3 +256,117 @@ def test_bad_thread_count_exits_2(monkeypatch, capsys):
     monkeypatch.setenv("GRONDWERK_MATCHING_THREADS", "abc")
     assert main(["match", "--synthetic", "20"]) == 2
     assert "GRONDWERK_MATCHING_THREADS" in capsys.readouterr().err
+
+
+def test_unknown_parameter_suggests_nearest():
+    with pytest.raises(InputError) as info:
+        load_problem(instance_with_parameter("cost_per_tk", 0.2), "instance.json")
+
+    assert info.value.file == "instance.json"
+    assert info.value.record == "parameters.cost_per_tk"
+    assert info.value.value == "cost_per_tk"
+    assert "onbekende parameter 'cost_per_tk'" in str(info.value)
+    assert "bedoelt u 'cost_per_tkm'?" in str(info.value)
+
+
+def test_unknown_parameter_lists_known_keys():
+    with pytest.raises(InputError) as info:
+        load_problem(instance_with_parameter("kleur", "blauw"), "instance.json")
+
+    message = str(info.value)
+    assert "onbekende parameter 'kleur'" in message
+    assert "bedoelt u" not in message
+    for key in default_parameters()["parameters"]:
+        assert key in message
+
+
+def test_cli_unknown_parameter_exit_2(tmp_path, capsys):
+    path = tmp_path / "instance.json"
+    path.write_text(json.dumps(instance_with_parameter("payload_tonne", 25)), encoding="utf-8")
+
+    assert main(["match", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert err.startswith(f"ongeldige invoer: {path}: parameters.payload_tonne: onbekende parameter 'payload_tonne'")
+    assert "bedoelt u 'payload_tonnes'?" in err
+
+
+def test_every_default_parameter_accepted():
+    instance = copy.deepcopy(INSTANCE)
+    instance["parameters"] = dict(default_parameters()["parameters"])
+
+    problem = load_problem(instance, "instance.json")
+
+    assert set(instance["parameters"]) <= set(problem.params)
+
+
+def test_synthetic_parameters_accepted():
+    for depot_capacity in ("shared", "per_heap"):
+        instance = generate(20, seed=3, depot_capacity=depot_capacity)
+
+        problem = load_problem(instance, "synthetic")
+
+        assert problem.params["depot_capacity"] == depot_capacity
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("co2_kg_per_tkm", 1e30, "1e+30 kg CO2 per tonkm is meer dan de grens van 2 kg CO2 per tonkm"),
+        ("co2_kg_per_tkm", 90, "90.0 kg CO2 per tonkm is meer dan de grens van 2"),
+        ("payload_tonnes", 1e-30, "laadvermogen 1e-30 t is minder dan de ondergrens van 1 t"),
+        ("payload_tonnes", 0, "laadvermogen 0.0 t is minder dan de ondergrens van 1 t"),
+        ("payload_tonnes", 20000, "laadvermogen 20000.0 t is meer dan de grens van 60 t"),
+        ("payload_tonnes", 1e30, "laadvermogen 1e+30 t is meer dan de grens van 60 t"),
+    ],
+)
+def test_payload_co2_outside_limits_rejected(name, value, message):
+    with pytest.raises(InputError) as info:
+        load_problem(instance_with_parameter(name, value), "instance.json")
+
+    assert info.value.record == f"parameters.{name}"
+    assert info.value.file == "instance.json"
+    assert message in str(info.value)
+
+
+def test_negative_co2_rejected():
+    with pytest.raises(InputError) as info:
+        load_problem(instance_with_parameter("co2_kg_per_tkm", -0.09), "instance.json")
+
+    assert info.value.record == "parameters.co2_kg_per_tkm"
+
+
+@pytest.mark.parametrize(
+    ("name", "limit"),
+    [("payload_tonnes", "min_payload_tonnes"), ("payload_tonnes", "max_payload_tonnes"), ("co2_kg_per_tkm", "max_co2_kg_per_tkm")],
+)
+def test_payload_co2_at_limits_accepted(name, limit):
+    value = instance_limits()[limit]["value"]
+
+    problem = load_problem(instance_with_parameter(name, value), "instance.json")
+
+    assert problem.params[name] == value
+
+
+def test_zero_co2_accepted():
+    assert load_problem(instance_with_parameter("co2_kg_per_tkm", 0), "instance.json").params["co2_kg_per_tkm"] == 0.0
+
+
+def test_payload_co2_limits_carry_reason():
+    for name in ("min_payload_tonnes", "max_payload_tonnes", "max_co2_kg_per_tkm"):
+        limit = instance_limits()[name]
+        assert limit["status"] == "policy", name
+        assert limit["reason"], name
+        assert limit["unit"], name
+        assert limit["applies_to"] == [f"parameters.{name.split('_', 1)[1]}"], name
+
+
+@pytest.mark.parametrize(("name", "value"), [("co2_kg_per_tkm", 1e30), ("payload_tonnes", 1e-30)])
+def test_cli_payload_co2_out_of_range_exit_2(tmp_path, capsys, name, value):
+    path = tmp_path / "instance.json"
+    path.write_text(json.dumps(instance_with_parameter(name, value)), encoding="utf-8")
+
+    assert main(["match", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert err.startswith(f"ongeldige invoer: {path}: parameters.{name}: ")

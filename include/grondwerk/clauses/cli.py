@@ -5,16 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 from pathlib import Path
 
 from grondwerk.errors import InputError
 from grondwerk.i18n import msg, text
-from grondwerk.outputs import reject_unwritable
+from grondwerk.outputs import check_writable_folder, reject_unwritable
 
 log = logging.getLogger(__name__)
 
-# Suffixes of the files that render writes into the --out folder. An --out path with one of
-# them names a file, not the folder, and is rejected before a folder with that name is made.
+# Stem and suffixes of the files that render writes into the --out folder. An --out path with
+# one of the suffixes names a file, not the folder, and is rejected before a folder with that name is made.
+OUTPUT_STEM = "clauses"
 OUTPUT_SUFFIXES = (".docx", ".html", ".json")
 
 
@@ -39,10 +41,10 @@ def _variable_value(value: str):
 def _check_out_folder(out: Path) -> None:
     """Raise ``InputError`` when ``--out`` does not exist yet and looks like a file name (``x.docx``).
 
-    An existing path is left to the writing itself: a folder is used, and a
-    file is rejected there with the message of ``reject_unwritable``.
+    Call it after ``check_writable_folder``, which rejects a path that cannot
+    be written or that is an existing file.
     """
-    if out.suffix.lower() not in OUTPUT_SUFFIXES or out.exists():
+    if out.suffix.lower() not in OUTPUT_SUFFIXES or os.path.exists(out):
         return
     raise InputError(
         msg(
@@ -64,7 +66,10 @@ def render_command(args: argparse.Namespace) -> int:
     from grondwerk.jsonfile import read_json
     from grondwerk.tender import load_tender_file
 
-    _check_out_folder(Path(args.out))
+    out = Path(args.out)
+    # Checked before any input is read, so that a path that cannot be written is reported before rendering.
+    check_writable_folder(out, [OUTPUT_STEM + suffix for suffix in OUTPUT_SUFFIXES], "--out")
+    _check_out_folder(out)
     tender = load_tender_file(args.tender)
     catalogue = load_catalogue(Path(args.templates) if args.templates else None)
     partijen = load_partijen(Path(args.partijen)) if args.partijen else partijen_from_tender(tender)
@@ -78,7 +83,7 @@ def render_command(args: argparse.Namespace) -> int:
     )
     with reject_unwritable(args.out, "--out"):
         outputs = write_rendered(
-            rendered, Path(args.out), "clauses", DOCUMENT_TITLE,
+            rendered, out, OUTPUT_STEM, DOCUMENT_TITLE,
             {"round": None, "overrides": {"variants": variants, "variables": variables}, "proposal_used": bool(flows)},
         )
     for clause in rendered.clauses:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 
 from grondwerk.errors import InputError
 from grondwerk.i18n import msg, text
-from grondwerk.outputs import reject_unwritable
+from grondwerk.outputs import check_writable, reject_unwritable
 
 log = logging.getLogger(__name__)
 
@@ -59,21 +58,6 @@ def _read_instance(path: Path) -> dict:
     return read_json(path, expect=dict)
 
 
-def _check_writable(path: Path, option: str) -> None:
-    """Raise ``InputError`` now when ``path`` cannot be written, so that a long solve is not lost at the end.
-
-    Opening for appending leaves an existing file unchanged. A file that the
-    check itself created is removed again, so a run that fails later leaves
-    no empty result behind.
-    """
-    existed = os.path.lexists(path)
-    with reject_unwritable(path, option):
-        with open(path, "a", encoding="utf-8"):
-            pass
-    if not existed:
-        path.unlink(missing_ok=True)
-
-
 def handle_match(args: argparse.Namespace) -> int:
     from grondwerk.matching import solve
 
@@ -90,7 +74,8 @@ def handle_match(args: argparse.Namespace) -> int:
         raise InputError(msg("--seed moet 0 of groter zijn, niet {value}", "--seed must be 0 or more, not {value}", value=args.seed),
                          record="--seed", value=args.seed)
     if args.out:
-        _check_writable(args.out, "--out")
+        # Checked before the solve, so that the result of a long run is not lost at the end.
+        check_writable(args.out, "--out")
     if args.synthetic is not None:
         from grondwerk.matching.synthetic import generate
 

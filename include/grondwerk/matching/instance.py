@@ -5,15 +5,23 @@ optional ``disposal_sites`` and ``primary_sources`` ({id, x, y}) add the road
 distance to the nearest site to the cost and tonne-km of unmatched supply and
 unmet demand. Coordinates are RD New metres, periods are integers from 1.
 
-Values above the policy limits in ``data/parameters.json`` (``limits``) and
-coordinates outside the RD New grid are rejected with ``InputError``. Such
-values are taken for typing or unit errors, and large ones would otherwise
-overflow the solver's integer arithmetic.
+Unknown keys in ``parameters``, values outside the policy limits in
+``data/parameters.json`` (``limits``) and coordinates outside the RD New grid
+are rejected with ``InputError``. Such values are taken for typing or unit
+errors, and large ones would otherwise overflow the solver's integer
+arithmetic.
+
+Soil types are not rejected, because a region may use names outside the
+project's list ``grondwerk.tender.SOIL_TYPE_GROUPS``. A soil type outside that
+list, and one that only supply or only demand uses, becomes a warning in
+``Problem.warnings`` and is logged once.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
+import logging
 import math
 import numbers
 from dataclasses import dataclass, field
@@ -24,13 +32,17 @@ from typing import Any
 import numpy as np
 
 from grondwerk.errors import InputError
-from grondwerk.i18n import msg
-from grondwerk.tender import MAX_VOLUME_M3, RD_BOUNDS
+from grondwerk.i18n import Message, msg
+from grondwerk.tender import MAX_VOLUME_M3, RD_BOUNDS, SOIL_TYPE_GROUPS
+
+log = logging.getLogger(__name__)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 CLASSES = ("achtergrondwaarde", "wonen", "industrie")
 # Instances may also give a class as its index 0, 1 or 2 (as in the synthetic family).
 CLASS_INDEX = {name: index for index, name in enumerate(CLASSES)} | {str(i): i for i in range(3)}
+# A soil warning names this many records and counts the rest, so that it stays one readable line on 100,000 lots.
+NAMED_RECORDS = 5
 
 
 @lru_cache(maxsize=1)
@@ -94,6 +106,8 @@ class Problem:
     d_unmet_cost: np.ndarray = field(default=None)
     d_primary_km: np.ndarray = field(default=None)
     d_primary_site: list[str | None] = field(default=None)
+    # Warnings about soil types outside the project's list or used by one side only. They do not make the input invalid.
+    warnings: list[Message] = field(default_factory=list)
 
     @property
     def km_per_metre(self) -> float:
@@ -145,6 +159,18 @@ def _at_most(item: dict[str, Any], key: str, record: str, source: str | None, li
     ceiling = instance_limits()[limit]["value"]
     if number > ceiling:
         raise InputError(msg(nl, en, value=item.get(key), limit=ceiling), file=source, record=f"{record}.{key}", value=item.get(key))
+    return number
+
+
+def _at_least(item: dict[str, Any], key: str, record: str, source: str | None, limit: str, nl: str, en: str) -> float:
+    """Return the number in ``item[key]``; raise ``InputError`` when it is below ``instance_limits()[limit]``.
+
+    ``nl`` and ``en`` are the messages of a value below the limit, with the fields ``{value}`` and ``{limit}``.
+    """
+    number = _number(item, key, record, source)
+    floor = instance_limits()[limit]["value"]
+    if number < floor:
+        raise InputError(msg(nl, en, value=item.get(key), limit=floor), file=source, record=f"{record}.{key}", value=item.get(key))
     return number
 
 
@@ -246,18 +272,46 @@ def _nearest_site(x: np.ndarray, y: np.ndarray, sites: list[dict[str, Any]]) -> 
     return metres[:, 0], [str(sites[i]["id"]) for i in index[:, 0]]
 
 
+def _reject_unknown_parameters(raw_params: dict[str, Any], source: str | None) -> None:
+    """Raise ``InputError`` for a key of ``parameters`` that ``data/parameters.json`` has no default for.
+
+    Without this check a misspelled key, such as ``cost_per_tk``, would be
+    ignored and the default would apply without a word.
+    """
+    known = list(default_parameters()["parameters"])
+    for key in raw_params:
+        if key in known:
+            continue
+        close = difflib.get_close_matches(str(key), known, n=1)
+        if close:
+            message = msg("onbekende parameter '{value}'; bedoelt u '{suggestion}'?",
+                          "unknown parameter '{value}'; did you mean '{suggestion}'?", value=key, suggestion=close[0])
+        else:
+            message = msg("onbekende parameter '{value}'; gebruik een van {known}",
+                          "unknown parameter '{value}'; use one of {known}", value=key, known=", ".join(known))
+        raise InputError(message, file=source, record=f"parameters.{key}", value=key)
+
+
 def _parameters(instance: dict[str, Any], source: str | None) -> dict[str, Any]:
     """Return the defaults of ``data/parameters.json`` overridden by the instance's ``parameters``, validated."""
     raw_params = instance.get("parameters") or {}
     if not isinstance(raw_params, dict):
         raise _bad("parameters", raw_params, "'parameters' moet een object zijn", "'parameters' must be an object", source)
+    _reject_unknown_parameters(raw_params, source)
     params = dict(default_parameters()["parameters"]) | raw_params
     for key in ("detour_factor", "cost_per_tkm", "co2_kg_per_tkm", "unmatched_cost_per_tonne", "unmet_cost_per_tonne", "payload_tonnes"):
         params[key] = _number(params, key, "parameters", source)
     if params["detour_factor"] < 1.0:
         raise _bad("parameters.detour_factor", params["detour_factor"], "omrijfactor {value} is kleiner dan 1", "detour factor {value} is below 1", source)
-    if params["payload_tonnes"] <= 0:
-        raise _bad("parameters.payload_tonnes", params["payload_tonnes"], "laadvermogen moet groter dan 0 t zijn", "payload must be above 0 t", source)
+    _at_least(params, "payload_tonnes", "parameters", source, "min_payload_tonnes",
+              "laadvermogen {value} t is minder dan de ondergrens van {limit:g} t; geef het laadvermogen van één vrachtwagen in ton",
+              "payload {value} t is below the lower limit of {limit:g} t; give the payload of one truck in tonnes")
+    _at_most(params, "payload_tonnes", "parameters", source, "max_payload_tonnes",
+             "laadvermogen {value} t is meer dan de grens van {limit:g} t; controleer de eenheid (ton, niet kilogram)",
+             "payload {value} t is more than the limit of {limit:g} t; check the unit (tonnes, not kilograms)")
+    _at_most(params, "co2_kg_per_tkm", "parameters", source, "max_co2_kg_per_tkm",
+             "{value} kg CO2 per tonkm is meer dan de grens van {limit:g} kg CO2 per tonkm; controleer de eenheid (kilogram, niet gram)",
+             "{value} kg CO2 per tonne-km is more than the limit of {limit:g} kg CO2 per tonne-km; check the unit (kilograms, not grams)")
     if params["cost_per_tkm"] <= 0:
         raise _bad("parameters.cost_per_tkm", params["cost_per_tkm"], "kosten per tonkm moeten groter dan 0 zijn", "cost per tonne-km must be above 0", source)
     _at_most(params, "cost_per_tkm", "parameters", source, "max_cost_per_tkm",
@@ -275,6 +329,55 @@ def _parameters(instance: dict[str, Any], source: str | None) -> dict[str, Any]:
     return params
 
 
+def _named(records: list[str]) -> tuple[str, str]:
+    """Return ``records`` joined by commas in Dutch and in English, cut after ``NAMED_RECORDS`` with a count of the rest."""
+    listed = ", ".join(records[:NAMED_RECORDS])
+    rest = len(records) - NAMED_RECORDS
+    if rest <= 0:
+        return listed, listed
+    return f"{listed} en {rest} andere", f"{listed} and {rest} more"
+
+
+def _soil_warnings(soil_types: list[str], users: dict[str, dict[str, list[str]]]) -> list[Message]:
+    """Return a warning per soil type outside ``SOIL_TYPE_GROUPS`` and per soil type that only one side uses.
+
+    ``users[side][soil]`` lists the records of ``supply`` or ``demand`` that
+    use the soil type. Soil of a type that no demand accepts can never be
+    matched, and neither can a demand's soil type that no lot has.
+    """
+    warnings = []
+    for name in soil_types:
+        if name in SOIL_TYPE_GROUPS:
+            continue
+        nl, en = _named(users["supply"].get(name, []) + users["demand"].get(name, []))
+        warnings.append(msg(
+            "grondsoort '{soil}' staat niet in de lijst van het project ({known}); gebruikt door {records_nl}. "
+            "Controleer de spelling: een grondsoort wordt alleen gematcht met vraag die precies dezelfde naam accepteert",
+            "soil type '{soil}' is not in the project's list ({known}); used by {records_en}. "
+            "Check the spelling: a soil type only matches demand that accepts exactly the same name",
+            soil=name, known=", ".join(SOIL_TYPE_GROUPS), records_nl=nl, records_en=en,
+        ))
+    for name in soil_types:
+        if name in users["supply"] and name not in users["demand"]:
+            nl, en = _named(users["supply"][name])
+            warnings.append(msg(
+                "grondsoort '{soil}' van {records_nl} wordt door geen enkele vraaglocatie geaccepteerd; "
+                "deze grond kan nooit gematcht worden en gaat naar afvoer",
+                "soil type '{soil}' of {records_en} is accepted by no demand site; this soil can never be matched and goes to disposal",
+                soil=name, records_nl=nl, records_en=en,
+            ))
+        elif name in users["demand"] and name not in users["supply"]:
+            nl, en = _named(users["demand"][name])
+            warnings.append(msg(
+                "grondsoort '{soil}' wordt geaccepteerd door {records_nl}, maar geen partij in het aanbod (supply) heeft deze grondsoort; "
+                "met deze grondsoort kan nooit een match ontstaan",
+                "soil type '{soil}' is accepted by {records_en}, but no lot in supply has this soil type; "
+                "this soil type can never give a match",
+                soil=name, records_nl=nl, records_en=en,
+            ))
+    return warnings
+
+
 def load_problem(instance: dict[str, Any], source: str | None = None) -> Problem:
     """Validate ``instance`` and return it as a ``Problem``; raise ``InputError`` naming the record on bad input."""
     if not isinstance(instance, dict):
@@ -290,14 +393,17 @@ def load_problem(instance: dict[str, Any], source: str | None = None) -> Problem
 
     soil_types: list[str] = []
     soil_index: dict[str, int] = {}
+    # The records that use each soil type, per side, in input order and without repeats.
+    soil_users: dict[str, dict[str, dict[str, None]]] = {"supply": {}, "demand": {}}
 
-    def soil(value: object, record: str) -> int:
+    def soil(value: object, record: str, side: str, user: str) -> int:
         name = "" if value is None else str(value).strip().lower()
         if not name:
             raise _bad(record, value, "grondsoort ontbreekt", "soil type is missing", source)
         if name not in soil_index:
             soil_index[name] = len(soil_types)
             soil_types.append(name)
+        soil_users[side].setdefault(name, {})[user] = None
         return soil_index[name]
 
     s_rows = []
@@ -305,7 +411,7 @@ def load_problem(instance: dict[str, Any], source: str | None = None) -> Problem
         record = f"supply[{item['id']}]"
         start, end = _window(item, record, periods, source)
         s_rows.append((float(item["x"]), float(item["y"]), _tonnes(item, "tonnes", record, source),
-                       _class_index(item.get("class"), record + ".class", source), soil(item.get("soil_type", ""), record + ".soil_type"), start, end))
+                       _class_index(item.get("class"), record + ".class", source), soil(item.get("soil_type", ""), record + ".soil_type", "supply", record), start, end))
     d_rows = []
     for item in demand:
         record = f"demand[{item['id']}]"
@@ -315,7 +421,7 @@ def load_problem(instance: dict[str, Any], source: str | None = None) -> Problem
             raise _bad(record + ".accepted_soil_types", soils, "lijst met grondsoorten ontbreekt of is leeg", "list of soil types is missing or empty", source)
         soil_mask = 0
         for name in soils:
-            soil_mask |= 1 << soil(name, record + ".accepted_soil_types")
+            soil_mask |= 1 << soil(name, record + ".accepted_soil_types", "demand", record)
         d_rows.append((float(item["x"]), float(item["y"]), _tonnes(item, "tonnes", record, source),
                        _class_mask(item.get("accepted_classes"), record + ".accepted_classes", source), soil_mask, start, end))
     if len(soil_types) > 62:
@@ -351,4 +457,7 @@ def load_problem(instance: dict[str, Any], source: str | None = None) -> Problem
     metres, problem.d_primary_site = _nearest_site(problem.dx, problem.dy, primary_sources)
     problem.d_primary_km = metres * problem.km_per_metre
     problem.d_unmet_cost = params["unmet_cost_per_tonne"] + params["cost_per_tkm"] * problem.d_primary_km
+    problem.warnings = _soil_warnings(soil_types, {side: {name: list(users) for name, users in names.items()} for side, names in soil_users.items()})
+    for warning in problem.warnings:
+        log.warning("%s%s", f"{source}: " if source else "", warning.render("en"))
     return problem
