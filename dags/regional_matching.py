@@ -42,6 +42,7 @@ def regional_matching():
         subject="Regionaal matchvoorstel beoordelen",
         body=(
             "Er is een nieuw regionaal matchvoorstel: {{ ti.xcom_pull(task_ids='match_region')['proposal_id'] }}.\n\n"
+            "{{ ti.xcom_pull(task_ids='match_region')['summary_nl'] }}\n\n"
             "Bekijk de kaart op /grondwerk/map en accepteer of wijs af. Een voorstel bindt pas na acceptatie."
         ),
         options=MATCH_OPTIONS,

@@ -92,11 +92,12 @@ def test_indicative_partij_published_and_marked(demo_tender, classified_dossier,
     assert marks == {"KRW-2027-014/P1": False, "KRW-2027-014/P2": True}
     assert result.summary["indicative_lots"] == ["KRW-2027-014/P2"]
     assert "Let op: 1 partij (P2) aangeboden met een indicatieve klasse, want het analysepakket is onvolledig" in result.conclusion_nl
-    assert "In de regionale opslag staat de klasse zonder die markering." in result.conclusion_nl
     assert "Note: 1 partij (P2) offered with an indicative class" in result.conclusion_en
     with get_engine(store_url).connect() as connection:
-        stored = connection.execute(select(store.supply_table.c.quality_class).where(store.supply_table.c.lot_id == "KRW-2027-014/P2")).scalar_one()
-    assert stored == "wonen"
+        stored = connection.execute(select(store.supply_table.c.quality_class, store.supply_table.c.klasse_indicatief)
+                                    .where(store.supply_table.c.lot_id == "KRW-2027-014/P2")).one()
+    assert stored.quality_class == "wonen"
+    assert stored.klasse_indicatief is True
 
 
 def test_final_classes_get_no_indicative_note(demo_tender, classified_dossier, store_url):

@@ -9,9 +9,11 @@ from typing import Any
 
 import numpy as np
 
+from grondwerk.errors import InputError
+from grondwerk.i18n import msg
 from grondwerk.matching import baselines
 from grondwerk.matching.instance import Problem, default_parameters, load_problem
-from grondwerk.matching.network import DIRECT, DISPOSAL, FLOW_SCALE, INTAKE, OUTFLOW, PRIMARY
+from grondwerk.matching.network import DIRECT, DISPOSAL, FLOW_SCALE, INTAKE, OUTFLOW, PRIMARY, SPAN
 from grondwerk.matching.solver import CapacityGroups, solve_problem
 
 log = logging.getLogger(__name__)
@@ -49,7 +51,67 @@ def _savings(optimal: dict, baseline: dict) -> dict[str, float]:
     return saving
 
 
-def _optimal_flows(pb: Problem, solved: dict) -> tuple[list[dict], list[dict]]:
+def indicative_lots(instance: dict[str, Any], source: str | None = None) -> np.ndarray:
+    """Return, per supply lot in input order, its ``klasse_indicatief`` flag (false when absent).
+
+    Raises ``InputError`` when a flag is not a JSON boolean.
+    """
+    flags = []
+    for item in instance["supply"]:
+        value = item.get("klasse_indicatief", False)
+        if not isinstance(value, bool):
+            record = f"supply[{item['id']}].klasse_indicatief"
+            raise InputError(msg("'{value}' is geen true of false; geef true als de klasse indicatief is, anders false",
+                                 "'{value}' is not true or false; give true when the class is indicatief, otherwise false", value=value),
+                             file=source, record=record, value=value)
+        flags.append(value)
+    return np.asarray(flags, dtype=bool)
+
+
+def _indicative_arcs(solved: dict, indicative: np.ndarray) -> np.ndarray:
+    """Return, per arc, whether it moves soil whose class is indicatief.
+
+    Arcs leaving an indicatief lot (direct, to a depot, to disposal) are marked. A depot heap mixes the
+    soil that arrives in one period, so the solver's flows cannot tell which lot's soil leaves it. An
+    outflow is therefore marked when a span with flow joins its departure to an arrival that took in
+    soil from an indicatief lot: that outflow may contain such soil.
+    """
+    net, arcs, flow = solved["network"], solved["arcs"], solved["flow"]
+    marked = np.zeros(len(arcs), dtype=bool)
+    if not indicative.any():
+        return marked
+    from_lot = np.isin(arcs.kind, (DIRECT, INTAKE, DISPOSAL))
+    marked[from_lot] = indicative[arcs.i[from_lot].astype(np.int64)]
+
+    def heap_period(k: np.ndarray, q: np.ndarray, p: np.ndarray) -> np.ndarray:
+        # One number per (depot, commodity, period); periods run 0 .. P + 1 on the depot nodes.
+        return (k.astype(np.int64) * net.Q + q.astype(np.int64)) * (net.P + 2) + p.astype(np.int64)
+
+    intake = (arcs.kind == INTAKE) & (flow > 0) & marked
+    arrivals = heap_period(arcs.k[intake], net.s_q[arcs.i[intake].astype(np.int64)], arcs.p[intake])
+    # A span keeps its commodity in ``i``, its arrival period in ``p`` and its departure period in ``j``.
+    spans = np.flatnonzero((arcs.kind == SPAN) & (flow > 0))
+    fed = spans[np.isin(heap_period(arcs.k[spans], arcs.i[spans], arcs.p[spans]), arrivals)]
+    departures = heap_period(arcs.k[fed], arcs.i[fed], arcs.j[fed])
+    # An outflow keeps its commodity in ``i`` and its departure period in ``p``.
+    outflow = arcs.kind == OUTFLOW
+    marked[outflow] = np.isin(heap_period(arcs.k[outflow], arcs.i[outflow], arcs.p[outflow]), departures)
+    return marked
+
+
+def _indicative_totals(pb: Problem, flows: list[dict], indicative: np.ndarray) -> dict[str, Any]:
+    """Sum the tonnes that leave indicatief lots, all of them and those going to reuse (directly or through a depot)."""
+    leaving = [flow for flow in flows if flow["kind"] in ("direct", "to_depot", "disposal") and flow["klasse_indicatief"]]
+    outflows = [flow for flow in flows if flow["kind"] == "from_depot" and flow["klasse_indicatief"]]
+    return {
+        "lots": [pb.supply_ids[i] for i in np.flatnonzero(indicative)],
+        "tonnes": round(sum((flow["tonnes"] for flow in leaving), 0.0), 6),
+        "reuse_tonnes": round(sum((flow["tonnes"] for flow in leaving if flow["kind"] != "disposal"), 0.0), 6),
+        "depot_outflow_tonnes": round(sum((flow["tonnes"] for flow in outflows), 0.0), 6),
+    }
+
+
+def _optimal_flows(pb: Problem, solved: dict, indicative_arc: np.ndarray) -> tuple[list[dict], list[dict]]:
     net, arcs, flow = solved["network"], solved["arcs"], solved["flow"]
     used = np.flatnonzero(flow > 0)
     flows = []
@@ -69,7 +131,8 @@ def _optimal_flows(pb: Problem, solved: dict) -> tuple[list[dict], list[dict]]:
             source, target, km = pb.supply_ids[i], pb.s_disposal_site[i] or "disposal", pb.s_disposal_km[i]
         else:
             source, target, km = pb.d_primary_site[j] or "primary", pb.demand_ids[j], pb.d_primary_km[j]
-        flows.append({"kind": kind, "from": source, "to": target, "period": p, "tonnes": float(tonnes), "km": round(float(km), 6), "cost": float(arcs.cost[a])})
+        flows.append({"kind": kind, "from": source, "to": target, "period": p, "tonnes": float(tonnes), "km": round(float(km), 6), "cost": float(arcs.cost[a]),
+                      "klasse_indicatief": bool(indicative_arc[a])})
         if kind == "from_depot":
             soil, cls = divmod(i, 3)
             flows[-1]["soil_type"] = pb.soil_types[soil]
@@ -86,12 +149,15 @@ def _optimal_flows(pb: Problem, solved: dict) -> tuple[list[dict], list[dict]]:
 def solve(instance: dict[str, Any], source: str | None = None, *, keep_baseline_flows: bool = False) -> dict[str, Any]:
     """Return the optimal allocation of ``instance`` with totals, the two baselines and the savings against both.
 
-    ``keep_baseline_flows`` adds each baseline's flows under ``baselines[name]["flows"]``.
+    ``keep_baseline_flows`` adds each baseline's flows under ``baselines[name]["flows"]``. Supply lots may
+    carry ``klasse_indicatief``; each optimal flow gets that mark (see ``_indicative_arcs``) and the result's
+    ``klasse_indicatief`` sums the tonnes of such soil.
 
     Raises ``InputError`` for an invalid instance. ``totals.gap`` is the relative gap between the
     objective and the dual bound of the full graph; it is 0 when no arc prices out.
     """
     pb = load_problem(instance, source)
+    indicative = indicative_lots(instance, source)
     # The baselines need no optimum, so they run on a thread of their own while the solver works. On the
     # synthetic 100k instance the greedy baseline takes about 3 s, and the solver leaves one core idle for
     # longer than that while its largest part finishes.
@@ -99,7 +165,7 @@ def solve(instance: dict[str, Any], source: str | None = None, *, keep_baseline_
         baseline_runs = {name: pool.submit(flows_of, pb) for name, flows_of in
                          (("no_coordination", baselines.no_coordination), ("greedy", baselines.greedy))}
         solved = solve_problem(pb)
-        flows, stock = _optimal_flows(pb, solved)
+        flows, stock = _optimal_flows(pb, solved, _indicative_arcs(solved, indicative))
         baseline_results = {name: run.result() for name, run in baseline_runs.items()}
     optimal = totals(flows, pb)
     optimal["gap"] = solved["gap"]
@@ -119,6 +185,9 @@ def solve(instance: dict[str, Any], source: str | None = None, *, keep_baseline_
         "totals": optimal,
         "baselines": base,
         "savings": {name: _savings(optimal, base[name]) for name in base},
+        "klasse_indicatief": _indicative_totals(pb, flows, indicative),
+        # Soil types outside the project's list or used by one side only, in the user's language.
+        "warnings": [str(warning) for warning in pb.warnings],
         "parameters": pb.params,
         "co2_basis": {
             "co2_kg_per_tkm": pb.params["co2_kg_per_tkm"],

@@ -5,8 +5,9 @@ Supply: every partij of ``05_classification/partijen.json`` whose class is not
 ``data/density.json``), available in the months of the works. Partijen that are
 ``niet_toepasbaar`` are not published; they go to disposal or cleaning and are
 listed in the proposal. A partij whose class is indicatief (``klasse_indicatief``:
-the analysis package is incomplete) is published with that class and marked
-indicatief in the proposal's published supply and summary. Demand: the tender's
+the analysis package is incomplete) is published with that class and the mark,
+which the regional store keeps for every tender that reads it. The proposal marks
+each flow of such soil and its summary names the tonnes. Demand: the tender's
 needed volume at the centroid of the project area. The proposal binds the
 tender only after the soil team accepts it (``record_match_acceptance``).
 """
@@ -110,8 +111,6 @@ def publish_tender(engine, tender, partijen: list[dict[str, Any]]) -> dict[str, 
         if partij["class"] == NOT_APPLICABLE:
             excluded.append(entry)
             continue
-        # NOTE: the regional store has no column for klasse_indicatief, so store.publish drops it and other
-        # tenders that read the store see the class as final. Only this proposal's published supply keeps it.
         indicative = partij.get("klasse_indicatief", False)
         supply.append({"lot_id": f"{tender.reference}/{partij['partij_id']}", "tender_reference": tender.reference,
                        "owner": tender.contracting_authority, "name": f"{tender.project_name}, partij {partij['partij_id']}",
@@ -193,6 +192,7 @@ def build_proposal(instance: dict[str, Any], result: dict[str, Any], tender, pub
         "totals": result["totals"],
         "baselines": baselines,
         "savings": result["savings"],
+        "klasse_indicatief": result["klasse_indicatief"],
         "tender": {"totals": tender_totals, "baselines": tender_baselines,
                    "savings": {name: _saving(tender_totals, base) for name, base in tender_baselines.items()},
                    "published_supply": published["supply"], "published_demand": published["demand"], "not_applicable": excluded},
@@ -300,17 +300,43 @@ def _tradeoff_sentence(proposal: dict[str, Any], own: set[str], lots: str) -> tu
     return nl, en
 
 
-def _indicative_sentence(published_supply: list[dict[str, Any]]) -> tuple[str, str]:
-    """Name the published lots whose class is indicatief; return empty strings when there are none."""
-    lots = [row for row in published_supply if row.get("klasse_indicatief")]
-    if not lots:
+def _lower_first(sentence: str) -> str:
+    return sentence[:1].lower() + sentence[1:]
+
+
+def indicative_moved_sentence(indicative: dict[str, Any] | None) -> tuple[str, str]:
+    """Name the tonnes of indicatief soil that a proposal moves; return empty strings when it moves none.
+
+    ``indicative`` is the ``klasse_indicatief`` block of ``solve``: the flagged lots of the whole region and
+    the tonnes that leave them. Soil that passes a depot counts once, when it leaves its lot.
+    """
+    if not indicative or indicative["tonnes"] <= 0:
         return "", ""
-    ids = ", ".join(row["lot_id"].rsplit("/", 1)[-1] for row in lots)
-    word = _partijen_word(len(lots))
-    return (f"Let op: {len(lots)} {word} ({ids}) aangeboden met een indicatieve klasse, want het analysepakket is onvolledig; "
-            "de bestemming staat pas vast als de klasse vaststaat. In de regionale opslag staat de klasse zonder die markering.",
-            f"Note: {len(lots)} {word} ({ids}) offered with an indicative class because the analysis package is incomplete; "
-            "the destination is final only once the class is. The regional store holds the class without that mark.")
+    count = len(indicative["lots"])
+    word = _partijen_word(count)
+    tonnes, reuse = indicative["tonnes"], indicative["reuse_tonnes"]
+    return (f"Het voorstel verplaatst {format_nl(tonnes)} t grond met een indicatieve klasse uit {count} {word} in de regio, "
+            f"waarvan {format_nl(reuse)} t naar hergebruik of depot; die stromen zijn gemarkeerd in het voorstel en op de kaart.",
+            f"The proposal moves {tonnes:,.0f} t of soil with an indicative class from {count} {word} in the region, "
+            f"{reuse:,.0f} t of it to reuse or a depot; those flows are marked in the proposal and on the map.")
+
+
+def _indicative_sentence(published_supply: list[dict[str, Any]], indicative: dict[str, Any] | None) -> tuple[str, str]:
+    """Name this tender's lots whose class is indicatief and the indicatief tonnes of the whole proposal.
+
+    Return empty strings when neither this tender nor the region has such lots.
+    """
+    own = [row for row in published_supply if row.get("klasse_indicatief")]
+    moved_nl, moved_en = indicative_moved_sentence(indicative)
+    if not own:
+        return (f"Let op: {_lower_first(moved_nl)}", f"Note: {_lower_first(moved_en)}") if moved_nl else ("", "")
+    ids = ", ".join(row["lot_id"].rsplit("/", 1)[-1] for row in own)
+    word = _partijen_word(len(own))
+    nl = (f"Let op: {len(own)} {word} ({ids}) aangeboden met een indicatieve klasse, want het analysepakket is onvolledig; "
+          "de bestemming staat pas vast als de klasse vaststaat.")
+    en = (f"Note: {len(own)} {word} ({ids}) offered with an indicative class because the analysis package is incomplete; "
+          "the destination is final only once the class is.")
+    return (f"{nl} {moved_nl}".rstrip(), f"{en} {moved_en}".rstrip())
 
 
 def _conclusion(proposal: dict[str, Any], tender, partijen: list[dict[str, Any]]) -> tuple[str, str]:
@@ -341,7 +367,7 @@ def _conclusion(proposal: dict[str, Any], tender, partijen: list[dict[str, Any]]
     if tradeoff_nl:
         nl += " " + tradeoff_nl
         en += " " + tradeoff_en
-    indicative_nl, indicative_en = _indicative_sentence(proposal["tender"]["published_supply"])
+    indicative_nl, indicative_en = _indicative_sentence(proposal["tender"]["published_supply"], proposal.get("klasse_indicatief"))
     if indicative_nl:
         nl += " " + indicative_nl
         en += " " + indicative_en
@@ -451,6 +477,7 @@ def run_regional_match(out_dir: Path, proposal_id: str, store_url: str | None = 
     result["proposal_id"] = proposal_id
     result["first_month"] = first_month
     result["status"] = "proposed"
+    result["summary_nl"], result["summary_en"] = _regional_summary(result)
     out_dir.mkdir(parents=True, exist_ok=True)
     proposal_path = out_dir / "proposal.json"
     proposal_path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -458,4 +485,22 @@ def run_regional_match(out_dir: Path, proposal_id: str, store_url: str | None = 
     sha256 = hashlib.sha256(proposal_path.read_bytes()).hexdigest()
     store.save_proposal(engine, proposal_id, "REGIO", result, sha256, first_month)
     log.info("Regional proposal %s: %s flows, gap %s", proposal_id, len(result["flows"]), result["totals"]["gap"])
-    return {"proposal_id": proposal_id, "path": str(proposal_path), "sha256": sha256, "totals": result["totals"], "savings": result["savings"]}
+    return {"proposal_id": proposal_id, "path": str(proposal_path), "sha256": sha256, "totals": result["totals"], "savings": result["savings"],
+            "klasse_indicatief": result["klasse_indicatief"], "summary_nl": result["summary_nl"], "summary_en": result["summary_en"]}
+
+
+def _regional_summary(result: dict[str, Any]) -> tuple[str, str]:
+    """Return the Dutch and English summary of a regional proposal for the soil team's review."""
+    totals = result["totals"]
+    saving = result["savings"]["greedy"]["tonne_km_pct"]
+    nl = (f"Regionaal voorstel: {format_nl(totals['matched_tonnes'])} t hergebruikt, {format_nl(totals['unmatched_tonnes'])} t naar afvoer, "
+          f"{format_nl(totals['unmet_tonnes'])} t primair zand, {format_nl(totals['tonne_km'])} tonkm, "
+          f"{format_nl(saving, 1)} % minder tonkm dan de dichtstbijzijnde match.")
+    en = (f"Regional proposal: {totals['matched_tonnes']:,.0f} t reused, {totals['unmatched_tonnes']:,.0f} t to disposal, "
+          f"{totals['unmet_tonnes']:,.0f} t primary sand, {totals['tonne_km']:,.0f} tonne-km, "
+          f"{saving:.1f} % fewer tonne-km than the nearest match.")
+    moved_nl, moved_en = indicative_moved_sentence(result["klasse_indicatief"])
+    if moved_nl:
+        nl += f" Let op: {_lower_first(moved_nl)}"
+        en += f" Note: {_lower_first(moved_en)}"
+    return nl, en

@@ -4,6 +4,11 @@ Tables live on ``grondwerk.db.metadata`` and work on SQLite and PostgreSQL. Ever
 publish is an upsert keyed on the natural id, so publishing a tender twice leaves
 one row per lot. Availability windows are stored as months ``YYYY-MM``; loading
 the region turns them into periods 1..P counted from the earliest month.
+
+A lot's ``klasse_indicatief`` marks a class that is only indicatief because the
+partij was analysed for part of the standard analysis package. Stores created
+before that column existed get it on opening (``grondwerk.db.add_missing_columns``),
+with false for the lots already stored.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import json
 import logging
 from typing import Any, Iterable
 
-from sqlalchemy import Boolean, Column, DateTime, Float, Integer, String, Table, Text, delete, select, update
+from sqlalchemy import Boolean, Column, DateTime, Float, Integer, String, Table, Text, delete, false, select, update
 from sqlalchemy.engine import Engine
 
 from grondwerk.db import get_engine, metadata
@@ -33,6 +38,8 @@ supply_table = Table(
     Column("tonnes", Float, nullable=False),
     Column("volume_m3", Float),
     Column("quality_class", String(32), nullable=False),
+    # The server default fills the rows of a store created before this column existed.
+    Column("klasse_indicatief", Boolean, nullable=False, default=False, server_default=false()),
     Column("soil_type", String(32), nullable=False),
     Column("month_from", String(7), nullable=False),
     Column("month_to", String(7), nullable=False),
@@ -109,6 +116,8 @@ flow_table = Table(
     Column("month", String(7), nullable=False),
     Column("tonnes", Float, nullable=False),
     Column("km", Float, nullable=False),
+    # True when the flow moves soil whose class is indicatief, as grondwerk.matching.api marks it.
+    Column("klasse_indicatief", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 CLASS_NAMES = ("achtergrondwaarde", "wonen", "industrie")
@@ -149,6 +158,14 @@ def _month(value: str | dt.date, record: str) -> str:
     return text[:7]
 
 
+def _flag(value: Any, record: str) -> bool:
+    if not isinstance(value, bool):
+        raise InputError(msg("klasse_indicatief moet true of false zijn, niet {value!r}; geef true als de klasse indicatief is, anders false",
+                             "klasse_indicatief must be true or false, not {value!r}; give true when the class is indicatief, otherwise false", value=value),
+                         record=f"{record}.klasse_indicatief", value=value)
+    return value
+
+
 def _classes(values: Iterable[str], record: str) -> str:
     values = [str(v).strip() for v in values]
     for value in values:
@@ -165,11 +182,15 @@ def publish(
     depots: Iterable[dict[str, Any]] = (),
     sites: Iterable[dict[str, Any]] = (),
 ) -> dict[str, int]:
-    """Upsert supply lots, demand, depots and sites (dicts with the column names; months as YYYY-MM or dates)."""
+    """Upsert supply lots, demand, depots and sites (dicts with the column names; months as YYYY-MM or dates).
+
+    A lot without ``klasse_indicatief`` is stored with false. A republish overwrites every column, that flag included.
+    """
     engine = engine or get_engine()
     now = _now()
     supply_rows = [
         {**{c: row.get(c) for c in ("lot_id", "tender_reference", "owner", "x_rd_m", "y_rd_m", "tonnes", "volume_m3", "quality_class", "soil_type")},
+         "klasse_indicatief": _flag(row.get("klasse_indicatief", False), row["lot_id"]),
          "name": row.get("name", ""), "month_from": _month(row["month_from"], row["lot_id"]), "month_to": _month(row["month_to"], row["lot_id"]), "updated_at": now}
         for row in supply
     ]
@@ -240,7 +261,7 @@ def load_region(engine: Engine | None = None, parameters: dict[str, Any] | None 
     instance = {
         "first_month": first,
         "supply": [{"id": r["lot_id"], "x": r["x_rd_m"], "y": r["y_rd_m"], "tonnes": r["tonnes"], "class": r["quality_class"],
-                    "soil_type": r["soil_type"], "period_from": period(r["month_from"]), "period_to": period(r["month_to"]),
+                    "klasse_indicatief": bool(r["klasse_indicatief"]), "soil_type": r["soil_type"], "period_from": period(r["month_from"]), "period_to": period(r["month_to"]),
                     "tender_reference": r["tender_reference"], "owner": r["owner"], "name": r["name"]} for r in supply],
         "demand": [{"id": r["demand_id"], "x": r["x_rd_m"], "y": r["y_rd_m"], "tonnes": r["tonnes"],
                     "accepted_classes": r["accepted_classes"].split(","), "accepted_soil_types": r["accepted_soil_types"].split(","),
@@ -257,16 +278,21 @@ def load_region(engine: Engine | None = None, parameters: dict[str, Any] | None 
 
 
 def save_proposal(engine: Engine, proposal_id: str, tender_reference: str, proposal: dict[str, Any], sha256: str, first_month: str) -> None:
-    """Store (or replace) a proposal and its flows with status ``proposed``."""
+    """Store (or replace) a proposal and its flows with status ``proposed``.
+
+    The summary keeps the proposal's ``klasse_indicatief`` block (null when the proposal has none).
+    """
     totals = proposal["totals"]
     _upsert(engine, proposal_table, [{
         "proposal_id": proposal_id, "tender_reference": tender_reference, "created_at": _now(), "status": "proposed",
         "cost_euro": totals["cost"], "tonne_km": totals["tonne_km"], "gap": totals["gap"], "sha256": sha256,
         "decision_comment": None, "responded_by": None, "responded_at": None,
-        "summary_json": json.dumps({"totals": totals, "savings": proposal["savings"]}, ensure_ascii=False),
+        "summary_json": json.dumps({"totals": totals, "savings": proposal["savings"], "klasse_indicatief": proposal.get("klasse_indicatief")},
+                                   ensure_ascii=False),
     }])
     rows = [{"proposal_id": proposal_id, "seq": seq, "kind": f["kind"], "from_id": f["from"], "to_id": f["to"],
-             "month": month_of_period(first_month, f["period"]), "tonnes": f["tonnes"], "km": f["km"]} for seq, f in enumerate(proposal["flows"])]
+             "month": month_of_period(first_month, f["period"]), "tonnes": f["tonnes"], "km": f["km"],
+             "klasse_indicatief": bool(f.get("klasse_indicatief", False))} for seq, f in enumerate(proposal["flows"])]
     with engine.begin() as connection:
         connection.execute(delete(flow_table).where(flow_table.c.proposal_id == proposal_id))
         if rows:
