@@ -1,13 +1,16 @@
-"""Fixtures of the matching tests: the demo tender, a classification output and a private store per test."""
+"""Fixtures of the matching tests: the demo tender, a classification output and a private store per test (SQLite or PostgreSQL)."""
 
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from grondwerk import settings
+from grondwerk.db import dispose_engines
 from grondwerk.dossier import Dossier
 from grondwerk.tender import load_tender_file
 
@@ -30,6 +33,29 @@ def demo_tender():
 @pytest.fixture
 def store_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'store.db'}"
+
+
+POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+@pytest.fixture
+def postgres_store_url():
+    """Return the URL of a new PostgreSQL database on 127.0.0.1, dropped after the test; skip when no server runs."""
+    name = f"grondwerk_matching_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - no server means skip, not fail
+        admin.dispose()
+        pytest.skip(f"PostgreSQL on 127.0.0.1:5432 not available: {exc}")
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        dispose_engines()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import uuid
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
-from grondwerk.db import dispose_engines, get_engine
+from grondwerk.db import get_engine
 from grondwerk.errors import InputError
 from grondwerk.matching import solve, store
 
@@ -84,19 +83,5 @@ def test_withdraw_removes_dropped_lots(tmp_path, region_file):
 
 
 @pytest.mark.postgres
-def test_store_on_postgres(region_file):
-    admin_url = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-    name = f"grondwerk_matching_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - no server means skip, not fail
-        pytest.skip(f"PostgreSQL on 127.0.0.1:5432 not available: {exc}")
-    try:
-        check_store(get_engine(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"), region_file)
-    finally:
-        dispose_engines()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def test_store_on_postgres(postgres_store_url, region_file):
+    check_store(get_engine(postgres_store_url), region_file)

@@ -9,7 +9,6 @@ import datetime as dt
 import json
 import subprocess
 import sys
-import uuid
 
 import pytest
 from sqlalchemy import Boolean, Column, DateTime, Float, Integer, MetaData, String, Table, create_engine, inspect, select, text
@@ -19,32 +18,17 @@ from grondwerk.db import dispose_engines, get_engine
 from grondwerk.errors import InputError
 from grondwerk.matching import store
 
-ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 NOW = dt.datetime(2027, 1, 1, tzinfo=dt.timezone.utc)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def empty_store_url(request, tmp_path):
-    """Return the URL of an empty database; the PostgreSQL one is created here and dropped afterwards."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'store.db'}"
-        dispose_engines()
+    """Return the URL of an empty SQLite or PostgreSQL store, removed after the test."""
+    if request.param == "postgresql":
+        yield request.getfixturevalue("postgres_store_url")
         return
-    name = f"grondwerk_indicatief_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - no server means skip, not fail
-        admin.dispose()
-        pytest.skip(f"PostgreSQL on 127.0.0.1:5432 not available: {exc}")
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        dispose_engines()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    yield f"sqlite:///{tmp_path / 'store.db'}"
+    dispose_engines()
 
 
 def region(region_file) -> dict:

@@ -204,7 +204,7 @@ def test_steward_dashboard_renders(browser, live_airflow):
 def test_map_renders(browser, live_airflow):
     _sign_in(browser, live_airflow, "demo-bodemteam")
     browser.get(f"{live_airflow.base_url}/grondwerk/map")
-    # The map is the SVG with role img; the legend has small SVG symbols of its own.
+    # The map is the SVG with role img, because the legend has small SVG symbols of its own.
     svg = _wait(browser, expected_conditions.presence_of_element_located((By.CSS_SELECTOR, 'svg[role="img"]')), "the map's SVG")
 
     assert svg.size["width"] > 100

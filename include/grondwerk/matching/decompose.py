@@ -57,8 +57,9 @@ class Part:
 
     The part lists its lots and its demands in Hilbert-curve order, so the network simplex numbers its
     nodes and meets its first arcs in that order. On the zand part of the synthetic 100k instance this
-    took the solve from 86 s to 42 s. The block search then moves through the region in order: it needed
-    1.50 million pivots instead of 2.43 million, and they moved smaller subtrees.
+    took the solve from 86 s to 42 s, with the child-list tree of that time. The block search then moves
+    through the region in order: it needed 1.50 million pivots instead of 2.43 million, and they moved
+    smaller subtrees.
     """
 
     def __init__(self, pb: Problem, mask: int):
